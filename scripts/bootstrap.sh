@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs whatever the build and the tests need and is not there yet. Safe to run again.
+#   scripts/bootstrap.sh            Rust target, worker-build, wasm-bindgen-cli, npm packages
+#   scripts/bootstrap.sh --browser  the same, plus Debian's Chromium for the browser tests
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs)"
+command -v node >/dev/null || die "node not found: install Node.js 20 or newer"
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ ! -x "$(worker_build_bin)" ]; then
+  say "installing worker-build $WORKER_BUILD_VERSION (about 2 min, once per machine)"
+  cargo install --quiet --locked --root "$TOOLS_DIR/worker-build-$WORKER_BUILD_VERSION" \
+    worker-build --version "$WORKER_BUILD_VERSION"
+fi
+
+wb_version="$(wasm_bindgen_version)"
+[ -n "$wb_version" ] || die "no wasm-bindgen in Cargo.lock"
+if [ ! -x "$(wasm_bindgen_bin)" ]; then
+  say "installing wasm-bindgen-cli $wb_version (about 4 min, once per machine)"
+  # Its own lockfile may pin a dependency the registry has since yanked; then resolve afresh.
+  cargo install --quiet --locked --root "$TOOLS_DIR/wasm-bindgen-$wb_version" \
+    wasm-bindgen-cli --version "$wb_version" ||
+    cargo install --quiet --root "$TOOLS_DIR/wasm-bindgen-$wb_version" \
+      wasm-bindgen-cli --version "$wb_version"
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
+  say "installing Chromium (Debian package) for the browser tests"
+  sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+fi

@@ -1,0 +1,125 @@
+//! Development sign-in, only when `DEV_LOGIN` is `"true"`: `POST /dev/login {"userId"}` sets
+//! the session cookie of a demo user, `POST /dev/logout` clears it, `GET /dev/users` lists them.
+//! Elsewhere these routes do not exist (404).
+
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use worker::{Request, Response, RouteContext};
+
+use super::AppState;
+use crate::auth::{self, Identity};
+use crate::daily::rooms::Lang;
+use crate::db::{self, users};
+use crate::domain::ids::UserId;
+use crate::error::AppError;
+use crate::http::{self, SESSION_COOKIE};
+
+const SESSION_TTL_HOURS: i64 = 12;
+
+fn ensure_enabled(ctx: &RouteContext<AppState>) -> Result<(), AppError> {
+    ctx.data
+        .config
+        .dev_login
+        .then_some(())
+        .ok_or(AppError::NotFound)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoUser {
+    id: String,
+    name: String,
+    email: String,
+    locale: Lang,
+    coach_id: Option<String>,
+}
+
+impl From<users::UserRow> for DemoUser {
+    fn from(u: users::UserRow) -> Self {
+        Self {
+            id: u.id,
+            name: u.name,
+            email: u.email,
+            locale: u.locale,
+            coach_id: u.coach_id,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LoginBody {
+    user_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LoginView {
+    user: DemoUser,
+    session_token: String,
+    expires_in: i64,
+}
+
+pub async fn users(_req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
+    ensure_enabled(&ctx)?;
+    let db = db::database(&ctx.env)?;
+    let list: Vec<DemoUser> = users::list_users(&db)
+        .await?
+        .into_iter()
+        .map(DemoUser::from)
+        .collect();
+    http::json(200, &serde_json::json!({ "users": list }))
+}
+
+pub async fn login(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
+    ensure_enabled(&ctx)?;
+    let auth_config = ctx
+        .data
+        .config
+        .auth
+        .as_ref()
+        .map_err(|e| AppError::AuthNotConfigured(e.clone()))?;
+    let body: LoginBody =
+        serde_json::from_value(http::read_json(&mut req).await?).map_err(|_| {
+            AppError::Booking(crate::domain::booking::BookingError::MissingField("userId"))
+        })?;
+    let user_id = UserId::parse(&body.user_id).map_err(|_| AppError::UnknownDemoUser)?;
+    let db = db::database(&ctx.env)?;
+    let user = users::find_user(&db, &user_id)
+        .await?
+        .ok_or(AppError::UnknownDemoUser)?;
+    let identity = Identity {
+        user_id,
+        name: user.name.clone(),
+        email: user.email.clone(),
+        locale: user.locale,
+    };
+    let ttl = Duration::hours(SESSION_TTL_HOURS);
+    let token = auth::issue(&identity, auth_config, http::now(), ttl);
+    let mut response = http::json(
+        200,
+        &LoginView {
+            user: user.into(),
+            session_token: token.clone(),
+            expires_in: ttl.num_seconds(),
+        },
+    )?;
+    response.headers_mut().set(
+        "Set-Cookie",
+        &format!(
+            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+            ttl.num_seconds()
+        ),
+    )?;
+    Ok(response)
+}
+
+pub async fn logout(_req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
+    ensure_enabled(&ctx)?;
+    let mut response = http::json(200, &serde_json::json!({ "signedOut": true }))?;
+    response.headers_mut().set(
+        "Set-Cookie",
+        &format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    )?;
+    Ok(response)
+}

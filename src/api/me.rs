@@ -1,0 +1,38 @@
+//! `GET /api/me`: who is signed in, and whether they coach.
+
+use serde::Serialize;
+use worker::{Request, Response, RouteContext};
+
+use super::AppState;
+use crate::daily::rooms::Lang;
+use crate::db::{self, users};
+use crate::error::AppError;
+use crate::http;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MeView {
+    id: String,
+    name: String,
+    email: String,
+    locale: Lang,
+    coach_id: Option<String>,
+}
+
+pub async fn show(req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
+    let who = http::identity(&req, &ctx.data.config, http::now())?;
+    let db = db::database(&ctx.env)?;
+    let coach_id = users::find_user(&db, &who.user_id)
+        .await?
+        .and_then(|u| u.coach_id);
+    http::json(
+        200,
+        &MeView {
+            id: who.user_id.to_string(),
+            name: who.name,
+            email: who.email,
+            locale: who.locale,
+            coach_id,
+        },
+    )
+}

@@ -1,0 +1,107 @@
+//! `GET /reservations/:id/daily-token`: a self-signed Daily meeting token for the coach (room
+//! owner) or the player of a reservation, inside their join window. No request to Daily when
+//! the room exists; tokens are never stored.
+
+use serde::Serialize;
+use worker::{Request, Response, RouteContext};
+
+use super::AppState;
+use crate::daily::client::DailyClient;
+use crate::daily::rooms::{CreateRoom, DailyError, Room};
+use crate::daily::token::{MeetingTokenClaims, Participant, TokenSigner};
+use crate::db::{self, reservations};
+use crate::domain::ids::ReservationId;
+use crate::domain::time;
+use crate::domain::window::{Closed, JoinWindow, Role};
+use crate::error::AppError;
+use crate::http;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenView {
+    token: String,
+    room_url: String,
+    room_name: String,
+    user_role: Role,
+    start_date: String,
+    end_date: String,
+    expires_at: String,
+}
+
+/// Daily being down is worth a retry; Daily refusing us is not.
+pub fn video_error(e: DailyError) -> AppError {
+    if e.is_transient() {
+        AppError::VideoUnavailable(e)
+    } else {
+        AppError::VideoRejected(e)
+    }
+}
+
+pub async fn daily_token(req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
+    let now = http::now();
+    let config = &ctx.data.config;
+    let who = http::identity(&req, config, now)?;
+    let daily = config
+        .daily
+        .as_ref()
+        .map_err(|e| AppError::DailyNotConfigured(e.clone()))?;
+    let id = ctx
+        .param("id")
+        .and_then(|raw| ReservationId::parse(raw))
+        .ok_or(AppError::ReservationNotFound)?;
+
+    let db = db::database(&ctx.env)?;
+    let row = reservations::find_for_participant(&db, id, &who.user_id)
+        .await?
+        .ok_or(AppError::ReservationNotFound)?;
+    let role = row
+        .role_of(&who.user_id)
+        .ok_or(AppError::ReservationNotFound)?;
+    if row.status == "cancelled" {
+        return Err(AppError::ReservationCancelled);
+    }
+    let slot = row.slot();
+    let window = JoinWindow::for_role(&slot, role);
+    window.check(now).map_err(|closed| match closed {
+        Closed::NotOpenYet { opens_at } => AppError::NotOpenYet { opens_at },
+        Closed::Ended { .. } => AppError::SessionEnded,
+    })?;
+
+    let client = DailyClient::new(daily);
+    let room = match (row.daily_room_name, row.daily_room_url) {
+        (Some(name), Some(url)) => Room { name, url },
+        _ => {
+            // The booking could not create its room: create it now (same deterministic name).
+            let name = daily.room_prefix.room_for(id);
+            let room = client
+                .create_room(&CreateRoom::for_session(&name, &slot, row.player_locale))
+                .await
+                .map_err(video_error)?;
+            reservations::set_room(&db, &row.id, &room).await?;
+            room
+        }
+    };
+    let domain_id = client.domain_id().await.map_err(video_error)?;
+
+    let participant = Participant {
+        user_id: who.user_id.as_str(),
+        name: &who.name,
+        role,
+    };
+    let claims =
+        MeetingTokenClaims::for_participant(&room.name, &domain_id, &participant, &window, now);
+    let token = TokenSigner::new(daily.api_key.expose()).sign(&claims);
+
+    http::json(
+        200,
+        &TokenView {
+            token,
+            room_url: room.url,
+            room_name: room.name,
+            user_role: role,
+            start_date: time::format(slot.start()),
+            end_date: time::format(slot.end()),
+            expires_at: time::format(window.closes_at),
+        },
+    )
+}

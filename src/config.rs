@@ -1,0 +1,214 @@
+//! Configuration, read once per request from the Worker's vars and secrets into typed values.
+//! Pure: the shell passes a lookup function, so the rules are tested natively.
+
+use std::fmt;
+
+use crate::domain::ids::RoomPrefix;
+
+/// A secret string whose `Debug` never shows the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+pub const DEFAULT_DAILY_API_BASE_URL: &str = "https://api.daily.co/v1";
+
+/// A required setting that is missing or unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// What verifying session tokens needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    pub jwt_secret: Secret,
+    pub issuer: String,
+    pub audience: String,
+}
+
+/// What talking to Daily needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyConfig {
+    pub api_key: Secret,
+    pub base_url: String,
+    pub domain_id: Option<String>,
+    pub room_prefix: RoomPrefix,
+}
+
+/// The whole configuration. Each part fails on its own, so a missing Daily key does not
+/// stop sign-in or the session lists from working.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub auth: Result<AuthConfig, ConfigError>,
+    pub daily: Result<DailyConfig, ConfigError>,
+    pub dev_login: bool,
+}
+
+impl Config {
+    /// Builds the configuration from a lookup of variable names (vars and secrets alike).
+    /// Empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let require = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
+
+        let auth = (|| {
+            Ok(AuthConfig {
+                jwt_secret: Secret::new(require("AUTH_JWT_SECRET")?),
+                issuer: require("AUTH_ISSUER")?,
+                audience: require("AUTH_AUDIENCE")?,
+            })
+        })();
+
+        let daily = (|| {
+            let api_key = Secret::new(require("DAILY_API_KEY")?);
+            let base_url = get("DAILY_API_BASE_URL")
+                .unwrap_or_else(|| DEFAULT_DAILY_API_BASE_URL.to_owned())
+                .trim_end_matches('/')
+                .to_owned();
+            if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+                return Err(ConfigError::Invalid {
+                    name: "DAILY_API_BASE_URL",
+                    reason: "must be an http(s) URL".into(),
+                });
+            }
+            let room_prefix = match get("ROOM_PREFIX") {
+                None => RoomPrefix::default(),
+                Some(raw) => RoomPrefix::parse(raw.trim()).map_err(|e| ConfigError::Invalid {
+                    name: "ROOM_PREFIX",
+                    reason: e.to_string(),
+                })?,
+            };
+            Ok(DailyConfig {
+                api_key,
+                base_url,
+                domain_id: get("DAILY_DOMAIN_ID"),
+                room_prefix,
+            })
+        })();
+
+        Self {
+            auth,
+            daily,
+            dev_login: get("DEV_LOGIN").as_deref() == Some("true"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Config {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    const FULL: &[(&str, &str)] = &[
+        ("AUTH_JWT_SECRET", "s"),
+        ("AUTH_ISSUER", "https://edgemy.fr"),
+        ("AUTH_AUDIENCE", "edgemy-sessions"),
+        ("DAILY_API_KEY", "k"),
+    ];
+
+    #[test]
+    fn defaults_apply_when_optional_values_are_absent() {
+        let c = config(FULL);
+        let daily = c.daily.unwrap();
+        assert_eq!(daily.base_url, "https://api.daily.co/v1");
+        assert_eq!(daily.room_prefix, RoomPrefix::default());
+        assert_eq!(daily.domain_id, None);
+        assert!(!c.dev_login);
+        assert!(c.auth.is_ok());
+    }
+
+    #[test]
+    fn overrides_are_used() {
+        let mut pairs = FULL.to_vec();
+        pairs.extend([
+            ("DAILY_API_BASE_URL", "http://127.0.0.1:8788/v1/"),
+            ("ROOM_PREFIX", "edgemy-staging"),
+            ("DAILY_DOMAIN_ID", "dom-1"),
+            ("DEV_LOGIN", "true"),
+        ]);
+        let c = config(&pairs);
+        let daily = c.daily.unwrap();
+        assert_eq!(daily.base_url, "http://127.0.0.1:8788/v1");
+        assert_eq!(
+            daily.room_prefix,
+            RoomPrefix::parse("edgemy-staging").unwrap()
+        );
+        assert_eq!(daily.domain_id.as_deref(), Some("dom-1"));
+        assert!(c.dev_login);
+    }
+
+    #[test]
+    fn a_missing_daily_key_is_named_and_leaves_auth_working() {
+        let c = config(&FULL[..3]);
+        assert_eq!(c.daily, Err(ConfigError::Missing("DAILY_API_KEY")));
+        assert!(c.auth.is_ok());
+        let c = config(&[("DAILY_API_KEY", "  ")]);
+        assert_eq!(c.daily, Err(ConfigError::Missing("DAILY_API_KEY")));
+        assert_eq!(c.auth, Err(ConfigError::Missing("AUTH_JWT_SECRET")));
+    }
+
+    #[test]
+    fn dev_login_only_for_the_exact_value_true() {
+        for v in ["TRUE", "1", "yes", "false"] {
+            let mut pairs = FULL.to_vec();
+            pairs.push(("DEV_LOGIN", v));
+            assert!(!config(&pairs).dev_login, "{v}");
+        }
+    }
+
+    #[test]
+    fn invalid_values_are_named() {
+        let mut pairs = FULL.to_vec();
+        pairs.push(("ROOM_PREFIX", "has space"));
+        assert!(matches!(
+            config(&pairs).daily,
+            Err(ConfigError::Invalid {
+                name: "ROOM_PREFIX",
+                ..
+            })
+        ));
+        let mut pairs = FULL.to_vec();
+        pairs.push(("DAILY_API_BASE_URL", "api.daily.co"));
+        assert!(matches!(
+            config(&pairs).daily,
+            Err(ConfigError::Invalid {
+                name: "DAILY_API_BASE_URL",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let shown = format!("{:?}", config(FULL));
+        assert!(shown.contains("Secret(***)"));
+        assert!(!shown.contains("\"k\""));
+        assert!(!shown.contains("\"s\""));
+    }
+}

@@ -1,0 +1,172 @@
+//! Self-signed Daily meeting tokens: an HS256 JWT keyed with the API key, using Daily's short
+//! claim names (`r`, `d`, `iat`, `nbf`, `exp`, `o`, `u`, `ud`, `ejt`). No request to Daily.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use sha2::Sha256;
+
+use crate::domain::time::Instant;
+use crate::domain::window::{JoinWindow, Role};
+
+/// `{"alg":"HS256","typ":"JWT"}`, the header of Daily's own tokens, base64url-encoded.
+const HEADER_B64: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+
+/// Daily keeps `user_id` to 36 characters.
+const MAX_USER_ID_LEN: usize = 36;
+
+/// The claims of a meeting token, in the order Daily's examples use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MeetingTokenClaims<'a> {
+    pub r: &'a str,
+    pub d: &'a str,
+    pub iat: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    pub exp: i64,
+    pub o: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub u: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ud: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ejt: Option<bool>,
+}
+
+/// Who the token is for.
+pub struct Participant<'a> {
+    pub user_id: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+}
+
+impl<'a> MeetingTokenClaims<'a> {
+    /// The token of one participant: valid for their join window only, owner only for the coach,
+    /// and ejecting them when it expires.
+    pub fn for_participant(
+        room: &'a str,
+        domain_id: &'a str,
+        who: &Participant<'a>,
+        window: &JoinWindow,
+        now: Instant,
+    ) -> Self {
+        Self {
+            r: room,
+            d: domain_id,
+            iat: now.timestamp(),
+            nbf: Some(window.opens_at.timestamp()),
+            exp: window.closes_at.timestamp(),
+            o: who.role.is_owner(),
+            u: Some(who.name),
+            ud: (who.user_id.len() <= MAX_USER_ID_LEN).then_some(who.user_id),
+            ejt: Some(true),
+        }
+    }
+}
+
+/// A reusable HS256 signer for one API key.
+#[derive(Clone)]
+pub struct TokenSigner {
+    mac: Hmac<Sha256>,
+}
+
+impl TokenSigner {
+    pub fn new(api_key: &str) -> Self {
+        Self {
+            // HMAC accepts keys of any length; this cannot fail.
+            mac: Hmac::new_from_slice(api_key.as_bytes()).expect("HMAC takes any key length"),
+        }
+    }
+
+    /// `b64url(header) . b64url(claims) . b64url(HMAC-SHA256(key, header.claims))`.
+    pub fn sign(&self, claims: &MeetingTokenClaims<'_>) -> String {
+        let payload = serde_json::to_vec(claims).expect("claims always serialize");
+        let mut token = String::with_capacity(64 + payload.len() * 4 / 3 + 44);
+        token.push_str(HEADER_B64);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(payload, &mut token);
+        let mut mac = self.mac.clone();
+        mac.update(token.as_bytes());
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(mac.finalize().into_bytes(), &mut token);
+        token
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time::{parse_rfc3339, Slot};
+
+    /// The self-computed test vector of `daily-api.md`.
+    #[test]
+    fn matches_the_documented_test_vector() {
+        let claims = MeetingTokenClaims {
+            r: "booking-123",
+            d: "30f866c3-9123-452a-8723-ff58322d09c5",
+            iat: 1_700_000_000,
+            nbf: None,
+            exp: 1_700_003_600,
+            o: false,
+            u: Some("Ada"),
+            ud: Some("user-42"),
+            ejt: None,
+        };
+        assert_eq!(
+            TokenSigner::new("test-api-key-not-real").sign(&claims),
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyIjoiYm9va2luZy0xMjMiLCJkIjoiMzBmODY2YzMtOTEyMy00NTJhLTg3MjMtZmY1ODMyMmQwOWM1IiwiaWF0IjoxNzAwMDAwMDAwLCJleHAiOjE3MDAwMDM2MDAsIm8iOmZhbHNlLCJ1IjoiQWRhIiwidWQiOiJ1c2VyLTQyIn0.0zF8mhfSR5AQFbNonrdifndULn0FLKL0MdmE7cV6zO0"
+        );
+    }
+
+    #[test]
+    fn header_is_hs256_jwt() {
+        let header = URL_SAFE_NO_PAD.decode(HEADER_B64).unwrap();
+        assert_eq!(header, br#"{"alg":"HS256","typ":"JWT"}"#);
+    }
+
+    fn claims_for(role: Role, user_id: &'static str) -> serde_json::Value {
+        let slot = Slot::new(
+            parse_rfc3339("2026-11-24T18:00:00Z").unwrap(),
+            parse_rfc3339("2026-11-24T19:00:00Z").unwrap(),
+        )
+        .unwrap();
+        let window = JoinWindow::for_role(&slot, role);
+        let who = Participant {
+            user_id,
+            name: "Camille Martin",
+            role,
+        };
+        let now = parse_rfc3339("2026-11-24T17:50:00Z").unwrap();
+        let claims = MeetingTokenClaims::for_participant("edgemy-x", "dom", &who, &window, now);
+        serde_json::to_value(claims).unwrap()
+    }
+
+    #[test]
+    fn coach_token_owns_the_room_for_the_coach_window() {
+        let c = claims_for(Role::Coach, "usr_coach_demo");
+        assert_eq!(c["r"], "edgemy-x");
+        assert_eq!(c["d"], "dom");
+        assert_eq!(c["o"], true);
+        assert_eq!(c["u"], "Camille Martin");
+        assert_eq!(c["ud"], "usr_coach_demo");
+        assert_eq!(c["ejt"], true);
+        assert_eq!(c["iat"], 1_795_542_600_i64);
+        assert_eq!(c["nbf"], 1_795_541_400_i64, "start - 30 min");
+        assert_eq!(c["exp"], 1_795_548_600_i64, "end + 30 min");
+    }
+
+    #[test]
+    fn player_token_is_not_owner_and_opens_later() {
+        let c = claims_for(Role::Player, "usr_player_demo");
+        assert_eq!(c["o"], false);
+        assert_eq!(c["nbf"], 1_795_542_300_i64, "start - 15 min");
+        assert_eq!(c["exp"], 1_795_548_600_i64);
+    }
+
+    #[test]
+    fn user_ids_longer_than_daily_allows_are_left_out() {
+        let c = claims_for(Role::Player, "u-0123456789012345678901234567890123456789");
+        assert!(c.get("ud").is_none());
+    }
+}

@@ -1,0 +1,65 @@
+//! Users and coaches.
+
+use serde::Deserialize;
+use worker::{query, D1Database, D1PreparedStatement};
+
+use crate::auth::Identity;
+use crate::daily::rooms::Lang;
+use crate::domain::ids::UserId;
+use crate::domain::time::Instant;
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub locale: Lang,
+    pub coach_id: Option<String>,
+}
+
+/// A user and, if they coach, their coach id.
+pub async fn find_user(db: &D1Database, id: &UserId) -> Result<Option<UserRow>, AppError> {
+    Ok(query!(
+        db,
+        "SELECT u.id, u.name, u.email, u.locale, c.id AS coach_id
+         FROM users u LEFT JOIN coaches c ON c.user_id = u.id
+         WHERE u.id = ?1",
+        id.as_str()
+    )?
+    .first::<UserRow>(None)
+    .await?)
+}
+
+/// All users, for the development sign-in.
+pub async fn list_users(db: &D1Database) -> Result<Vec<UserRow>, AppError> {
+    Ok(query!(
+        db,
+        "SELECT u.id, u.name, u.email, u.locale, c.id AS coach_id
+         FROM users u LEFT JOIN coaches c ON c.user_id = u.id
+         ORDER BY c.id IS NULL, u.name"
+    )
+    .all()
+    .await?
+    .results::<UserRow>()?)
+}
+
+/// Keeps our copy of a user's name, e-mail and locale in step with their session token.
+pub fn upsert_user(
+    db: &D1Database,
+    who: &Identity,
+    now: Instant,
+) -> Result<D1PreparedStatement, AppError> {
+    Ok(query!(
+        db,
+        "INSERT INTO users (id, name, email, locale, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET
+           name = excluded.name, email = excluded.email, locale = excluded.locale,
+           updated_at = excluded.updated_at",
+        who.user_id.as_str(),
+        &who.name,
+        &who.email,
+        who.locale,
+        now.timestamp()
+    )?)
+}

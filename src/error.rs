@@ -1,0 +1,239 @@
+//! One error type for the whole API, one status mapping, one JSON body:
+//! `{"error":{"code":"...","message":"...", ...details}}`.
+//! Client mistakes are 4xx; server faults are 5xx with a generic message (details go to the log).
+
+use serde_json::{json, Map, Value};
+
+use crate::auth::AuthError;
+use crate::config::ConfigError;
+use crate::daily::rooms::DailyError;
+use crate::domain::booking::BookingError;
+use crate::domain::time::{self, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("sign in to continue")]
+    Unauthenticated(AuthError),
+    #[error("no such resource")]
+    NotFound,
+    #[error("no such reservation")]
+    ReservationNotFound,
+    #[error("this method is not allowed here")]
+    MethodNotAllowed,
+    #[error("the request body is not valid JSON")]
+    InvalidJson,
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error(transparent)]
+    Booking(#[from] BookingError),
+    #[error("only coaches have a coach session list")]
+    NotACoach,
+    #[error("unknown demo user")]
+    UnknownDemoUser,
+    #[error("the session cannot be joined yet")]
+    NotOpenYet { opens_at: Instant },
+    #[error("the session is over")]
+    SessionEnded,
+    #[error("this reservation was cancelled")]
+    ReservationCancelled,
+    #[error("the video service is not configured: {0}")]
+    DailyNotConfigured(ConfigError),
+    #[error("sign-in is not configured: {0}")]
+    AuthNotConfigured(ConfigError),
+    #[error("the video service is unavailable, try again shortly")]
+    VideoUnavailable(DailyError),
+    #[error("the video service refused the request")]
+    VideoRejected(DailyError),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn status(&self) -> u16 {
+        use BookingError as B;
+        match self {
+            AppError::Unauthenticated(_) => 401,
+            AppError::NotFound | AppError::ReservationNotFound | AppError::UnknownDemoUser => 404,
+            AppError::MethodNotAllowed => 405,
+            AppError::InvalidJson => 400,
+            AppError::PayloadTooLarge { .. } => 413,
+            AppError::Booking(b) => match b {
+                B::NotAnObject | B::MissingField(_) | B::InvalidField { .. } => 400,
+                B::AnnouncementNotFound => 404,
+                B::SlotTaken => 409,
+                B::EmptySlot(_)
+                | B::StartInPast
+                | B::CoachMismatch
+                | B::AnnouncementInactive
+                | B::SelfBooking
+                | B::DurationMismatch { .. } => 422,
+            },
+            AppError::NotACoach => 403,
+            AppError::NotOpenYet { .. } => 409,
+            AppError::SessionEnded | AppError::ReservationCancelled => 410,
+            AppError::DailyNotConfigured(_) | AppError::AuthNotConfigured(_) => 503,
+            AppError::VideoUnavailable(_) => 503,
+            AppError::VideoRejected(_) => 502,
+            AppError::Internal(_) => 500,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        use BookingError as B;
+        match self {
+            AppError::Unauthenticated(_) => "unauthenticated",
+            AppError::NotFound => "not_found",
+            AppError::ReservationNotFound => "reservation_not_found",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::InvalidJson => "invalid_json",
+            AppError::PayloadTooLarge { .. } => "payload_too_large",
+            AppError::Booking(b) => match b {
+                B::NotAnObject => "invalid_body",
+                B::MissingField(_) => "missing_field",
+                B::InvalidField { .. } => "invalid_field",
+                B::EmptySlot(_) => "invalid_time_range",
+                B::StartInPast => "start_in_past",
+                B::AnnouncementNotFound => "announcement_not_found",
+                B::CoachMismatch => "announcement_coach_mismatch",
+                B::AnnouncementInactive => "announcement_inactive",
+                B::SelfBooking => "cannot_book_self",
+                B::DurationMismatch { .. } => "duration_mismatch",
+                B::SlotTaken => "slot_taken",
+            },
+            AppError::NotACoach => "not_a_coach",
+            AppError::UnknownDemoUser => "unknown_user",
+            AppError::NotOpenYet { .. } => "not_open_yet",
+            AppError::SessionEnded => "session_ended",
+            AppError::ReservationCancelled => "reservation_cancelled",
+            AppError::DailyNotConfigured(_) => "daily_not_configured",
+            AppError::AuthNotConfigured(_) => "auth_not_configured",
+            AppError::VideoUnavailable(_) => "video_unavailable",
+            AppError::VideoRejected(_) => "video_error",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// Seconds a client should wait before retrying, when that is known.
+    pub fn retry_after(&self) -> Option<u32> {
+        matches!(self, AppError::VideoUnavailable(_)).then_some(5)
+    }
+
+    /// What the log should say: the full cause for server faults, nothing for client mistakes.
+    pub fn log_detail(&self) -> Option<String> {
+        match self {
+            AppError::Internal(d) => Some(d.clone()),
+            AppError::VideoUnavailable(e) | AppError::VideoRejected(e) => Some(e.to_string()),
+            AppError::DailyNotConfigured(e) | AppError::AuthNotConfigured(e) => Some(e.to_string()),
+            _ => None,
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            // Say which variable to set; never its value.
+            AppError::DailyNotConfigured(e) => format!(
+                "the video service is not configured: {e}; set it with `wrangler secret put` (or in .dev.vars)"
+            ),
+            AppError::AuthNotConfigured(e) => format!("sign-in is not configured: {e}"),
+            other => other.to_string(),
+        }
+    }
+
+    fn details(&self) -> Map<String, Value> {
+        let mut extra = Map::new();
+        match self {
+            AppError::Booking(BookingError::MissingField(f)) => {
+                extra.insert("field".into(), json!(f));
+            }
+            AppError::Booking(BookingError::InvalidField { field, .. }) => {
+                extra.insert("field".into(), json!(field));
+            }
+            AppError::NotOpenYet { opens_at } => {
+                extra.insert("opensAt".into(), json!(time::format(*opens_at)));
+            }
+            AppError::DailyNotConfigured(
+                ConfigError::Missing(name) | ConfigError::Invalid { name, .. },
+            )
+            | AppError::AuthNotConfigured(
+                ConfigError::Missing(name) | ConfigError::Invalid { name, .. },
+            ) => {
+                extra.insert("variable".into(), json!(name));
+            }
+            _ => {}
+        }
+        extra
+    }
+
+    /// The JSON body of this error.
+    pub fn body(&self) -> Value {
+        let mut error = Map::new();
+        error.insert("code".into(), json!(self.code()));
+        error.insert("message".into(), json!(self.message()));
+        error.extend(self.details());
+        json!({ "error": error })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time::parse_rfc3339;
+
+    #[test]
+    fn client_mistakes_are_4xx_with_their_own_codes() {
+        let cases: Vec<(AppError, u16, &str)> = vec![
+            (AppError::InvalidJson, 400, "invalid_json"),
+            (
+                BookingError::MissingField("coachId").into(),
+                400,
+                "missing_field",
+            ),
+            (BookingError::StartInPast.into(), 422, "start_in_past"),
+            (
+                BookingError::AnnouncementNotFound.into(),
+                404,
+                "announcement_not_found",
+            ),
+            (BookingError::SlotTaken.into(), 409, "slot_taken"),
+            (AppError::SessionEnded, 410, "session_ended"),
+            (
+                AppError::Unauthenticated(AuthError::Missing),
+                401,
+                "unauthenticated",
+            ),
+        ];
+        for (err, status, code) in cases {
+            assert_eq!(err.status(), status, "{code}");
+            assert_eq!(err.code(), code);
+            assert_eq!(err.body()["error"]["code"], code);
+        }
+    }
+
+    #[test]
+    fn not_open_yet_says_when_it_opens() {
+        let opens_at = parse_rfc3339("2026-11-24T17:45:00Z").unwrap();
+        let body = AppError::NotOpenYet { opens_at }.body();
+        assert_eq!(body["error"]["opensAt"], "2026-11-24T17:45:00Z");
+    }
+
+    #[test]
+    fn missing_daily_key_names_the_variable() {
+        let err = AppError::DailyNotConfigured(ConfigError::Missing("DAILY_API_KEY"));
+        assert_eq!(err.status(), 503);
+        let body = err.body();
+        assert_eq!(body["error"]["code"], "daily_not_configured");
+        assert_eq!(body["error"]["variable"], "DAILY_API_KEY");
+        assert!(body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("DAILY_API_KEY"));
+    }
+
+    #[test]
+    fn server_faults_do_not_leak_details() {
+        let err = AppError::Internal("D1_ERROR: no such table: reservations".into());
+        assert_eq!(err.status(), 500);
+        assert_eq!(err.body()["error"]["message"], "internal error");
+        assert!(err.log_detail().unwrap().contains("no such table"));
+    }
+}

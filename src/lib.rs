@@ -1,0 +1,62 @@
+//! Edgemy sessions: a private Daily room for every coaching reservation, and a meeting token
+//! for each of its two participants. This file holds the event entry points and the route
+//! table; everything else lives in the modules below.
+
+mod api;
+mod auth;
+mod config;
+mod daily;
+mod db;
+mod domain;
+mod error;
+mod http;
+
+use worker::{event, Context, Env, Request, Response, Result, Router};
+
+use api::AppState;
+use config::Config;
+use error::AppError;
+use http::respond;
+
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let config = Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
+    let response = Router::with_data(AppState { config })
+        .get("/healthz", |_, _| Response::ok("ok"))
+        .post_async("/reservations", |req, ctx| {
+            respond(api::reservations::create(req, ctx))
+        })
+        .get_async("/reservations/:id", |req, ctx| {
+            respond(api::reservations::show(req, ctx))
+        })
+        .get_async("/reservations/:id/daily-token", |req, ctx| {
+            respond(api::tokens::daily_token(req, ctx))
+        })
+        .get_async("/api/me", |req, ctx| respond(api::me::show(req, ctx)))
+        .get_async("/api/player/sessions", |req, ctx| {
+            respond(api::sessions::for_player(req, ctx))
+        })
+        .get_async("/api/coach/sessions", |req, ctx| {
+            respond(api::sessions::for_coach(req, ctx))
+        })
+        .get_async("/dev/users", |req, ctx| respond(api::dev::users(req, ctx)))
+        .post_async("/dev/login", |req, ctx| respond(api::dev::login(req, ctx)))
+        .post_async("/dev/logout", |req, ctx| {
+            respond(api::dev::logout(req, ctx))
+        })
+        .or_else_any_method_async("/*path", |_, _| async {
+            http::error_response(&AppError::NotFound)
+        })
+        .run(req, env)
+        .await?;
+    // The router answers a known path with an unknown method in plain text; keep errors JSON.
+    if response.status_code() == 405 {
+        return http::error_response(&AppError::MethodNotAllowed);
+    }
+    Ok(response)
+}
