@@ -1,0 +1,332 @@
+//! The page behind a room URL: checks the `t` meeting token as Daily would at join time and
+//! shows who is in the room and as what. When embedded, it tells the parent page what happened
+//! with daily-js event names (`joined-meeting`, `left-meeting`, `error`).
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::state::{unix_now, Presence, Shared};
+use crate::token::{self, Claims};
+
+struct Texts {
+    title: &'static str,
+    you_are: &'static str,
+    owner: &'static str,
+    participant: &'static str,
+    in_room: &'static str,
+    leave: &'static str,
+    left: &'static str,
+    not_allowed: &'static str,
+    nbf_token: &'static str,
+    exp_token: &'static str,
+    no_room: &'static str,
+    meeting_full: &'static str,
+}
+
+const FR: Texts = Texts {
+    title: "Salon vidéo (simulateur Daily)",
+    you_are: "Vous êtes",
+    owner: "propriétaire du salon",
+    participant: "participant",
+    in_room: "Dans le salon",
+    leave: "Quitter l'appel",
+    left: "Vous avez quitté l'appel.",
+    not_allowed: "Accès refusé : ce salon est privé et ce jeton n'est pas valable pour lui.",
+    nbf_token: "Trop tôt : ce jeton n'est pas encore valable.",
+    exp_token: "Ce jeton a expiré.",
+    no_room: "Ce salon n'existe pas (ou a expiré).",
+    meeting_full: "Le salon est complet.",
+};
+
+const EN: Texts = Texts {
+    title: "Video room (Daily stand-in)",
+    you_are: "You are",
+    owner: "room owner",
+    participant: "participant",
+    in_room: "In the room",
+    leave: "Leave call",
+    left: "You left the call.",
+    not_allowed: "Access denied: this room is private and this token is not valid for it.",
+    nbf_token: "Too early: this token is not valid yet.",
+    exp_token: "This token has expired.",
+    no_room: "This room does not exist (or has expired).",
+    meeting_full: "The room is full.",
+};
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn presence_key(c: &Claims) -> String {
+    c.ud.clone()
+        .or_else(|| c.u.clone())
+        .unwrap_or_else(|| "anonymous".into())
+}
+
+/// Checks a token against a live room; the daily-js error type if it cannot join.
+fn admit(
+    shared: &Shared,
+    room: &str,
+    t: Option<&str>,
+) -> Result<(Claims, Vec<Presence>, &'static Texts), (&'static str, &'static Texts)> {
+    let mut s = shared.lock().unwrap();
+    let now = unix_now();
+    let Some(record) = s.live_room(room, now) else {
+        return Err(("no-room", &FR));
+    };
+    let texts = match record.config.get("lang").and_then(|l| l.as_str()) {
+        Some("en") => &EN,
+        _ => &FR,
+    };
+    let max = record
+        .config
+        .get("max_participants")
+        .and_then(|m| m.as_u64())
+        .unwrap_or(200) as usize;
+    let Some(t) = t else {
+        return Err(("not-allowed", texts));
+    };
+    let claims = token::verify(t, &s.api_key, room, &s.domain_id, now)
+        .map_err(|r| (r.error_type(), texts))?;
+    let key = presence_key(&claims);
+    let mut present = s.present(room);
+    let others = present
+        .iter()
+        .filter(|p| {
+            p.user_id.clone().or_else(|| p.user_name.clone()).as_deref() != Some(key.as_str())
+        })
+        .count();
+    if others >= max {
+        return Err(("meeting-full", texts));
+    }
+    let entry = Presence {
+        user_name: claims.u.clone(),
+        user_id: claims.ud.clone(),
+        owner: claims.o,
+        last_seen: Instant::now(),
+    };
+    let list = s.presence.entry(room.to_owned()).or_default();
+    list.retain(|p| {
+        p.user_id.clone().or_else(|| p.user_name.clone()).as_deref() != Some(key.as_str())
+    });
+    list.push(entry);
+    present = list.clone();
+    Ok((claims, present, texts))
+}
+
+fn message_of(error: &str, t: &Texts) -> &'static str {
+    match error {
+        "nbf-token" => t.nbf_token,
+        "exp-token" => t.exp_token,
+        "no-room" | "exp-room" => t.no_room,
+        "meeting-full" => t.meeting_full,
+        _ => t.not_allowed,
+    }
+}
+
+fn participants_html(list: &[Presence], t: &Texts) -> String {
+    list.iter()
+        .map(|p| {
+            format!(
+                r#"<li data-user-name="{n}" data-role="{r}">{n} — {label}</li>"#,
+                n = escape(p.user_name.as_deref().unwrap_or("?")),
+                r = if p.owner { "owner" } else { "participant" },
+                label = if p.owner { t.owner } else { t.participant },
+            )
+        })
+        .collect()
+}
+
+pub async fn page(
+    State(shared): State<Shared>,
+    Path(room): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let lang_of = |t: &Texts| if std::ptr::eq(t, &EN) { "en" } else { "fr" };
+    let lang;
+    let body = match admit(&shared, &room, q.get("t").map(String::as_str)) {
+        Ok((claims, present, t)) => {
+            lang = lang_of(t);
+            format!(
+                r#"<main id="room" data-state="joined" data-room="{room}" data-user-name="{name}" data-role="{role}" data-owner="{owner}" data-exp="{exp}" data-eject="{eject}" data-left="{left}">
+<h1>{title}</h1>
+<p class="room">{room}</p>
+<p id="you">{you_are} <strong>{name}</strong> ({role_label})</p>
+<h2>{in_room}</h2>
+<ul id="participants">{list}</ul>
+<button id="leave" type="button">{leave}</button>
+</main>"#,
+                room = escape(&room),
+                name = escape(claims.u.as_deref().unwrap_or("?")),
+                role = if claims.o { "owner" } else { "participant" },
+                owner = claims.o,
+                exp = claims.exp.unwrap_or(0),
+                eject = claims.ejt.unwrap_or(false),
+                left = escape(t.left),
+                title = t.title,
+                you_are = t.you_are,
+                role_label = if claims.o { t.owner } else { t.participant },
+                in_room = t.in_room,
+                list = participants_html(&present, t),
+                leave = t.leave,
+            )
+        }
+        Err((error, t)) => {
+            lang = lang_of(t);
+            format!(
+                r#"<main id="room" data-state="error" data-error="{error}" data-room="{room}">
+<h1>{title}</h1>
+<p id="error" role="alert">{message}</p>
+</main>"#,
+                room = escape(&room),
+                title = t.title,
+                message = message_of(error, t),
+            )
+        }
+    };
+    let html = format!(
+        r#"<!doctype html>
+<html lang="{lang}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Daily stand-in</title>
+<style>body{{font-family:system-ui,sans-serif;margin:0;padding:1.5rem;background:#101418;color:#f3f5f7}}
+h1{{font-size:1.2rem}}.room{{color:#9aa5b1;font-family:monospace}}li{{margin:.3rem 0}}
+button{{font-size:1rem;padding:.5rem 1rem;border-radius:.4rem;border:0;background:#d64545;color:#fff;cursor:pointer}}
+[role=alert]{{color:#ffb4b4}}</style>
+<script src="/__standin/room.js" defer></script>
+</head>
+<body>{body}</body>
+</html>"#
+    );
+    (
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        Html(html),
+    )
+        .into_response()
+}
+
+const ROOM_JS: &str = r#"// Room page behaviour: strip the token from the address bar (as Prebuilt does), keep presence
+// alive, refresh the participant list, leave, and report to an embedding page.
+(() => {
+  const main = document.getElementById('room');
+  const params = new URLSearchParams(location.search);
+  const token = params.get('t');
+  if (token) history.replaceState(null, '', location.pathname);
+  const post = (message) => {
+    if (window.parent !== window) window.parent.postMessage({ source: 'daily-standin', ...message }, '*');
+  };
+  if (!main) return;
+  if (main.dataset.state === 'error') {
+    post({ action: 'error', error: { type: main.dataset.error, msg: document.getElementById('error').textContent } });
+    return;
+  }
+  const room = main.dataset.room;
+  const base = `/__standin/rooms/${encodeURIComponent(room)}`;
+  const auth = `?t=${encodeURIComponent(token || '')}`;
+  const list = document.getElementById('participants');
+  const render = (participants) => {
+    list.replaceChildren(...participants.map((p) => {
+      const li = document.createElement('li');
+      li.dataset.userName = p.user_name || '?';
+      li.dataset.role = p.owner ? 'owner' : 'participant';
+      li.textContent = `${p.user_name || '?'} — ${p.owner ? 'owner' : 'participant'}`;
+      return li;
+    }));
+  };
+  let timer = null;
+  const beat = async () => {
+    try {
+      const r = await fetch(base + '/presence' + auth, { method: 'POST' });
+      if (r.ok) render((await r.json()).participants);
+    } catch (_) { /* the stand-in went away; keep the page */ }
+  };
+  timer = setInterval(beat, 3000);
+  post({ action: 'joined-meeting', participants: { local: { user_name: main.dataset.userName, owner: main.dataset.owner === 'true' } } });
+  const leave = async (reason) => {
+    clearInterval(timer);
+    try { await fetch(base + '/presence' + auth, { method: 'DELETE' }); } catch (_) {}
+    main.dataset.state = 'left';
+    main.replaceChildren(Object.assign(document.createElement('p'), { textContent: main.dataset.left }));
+    if (reason) post({ action: 'error', error: { type: reason, msg: reason } });
+    else post({ action: 'left-meeting' });
+  };
+  document.getElementById('leave').addEventListener('click', () => leave());
+  const exp = Number(main.dataset.exp);
+  if (main.dataset.eject === 'true' && exp > 0) {
+    const ms = exp * 1000 - Date.now();
+    if (ms < 2 ** 31) setTimeout(() => leave('ejected'), Math.max(0, ms));
+  }
+})();
+"#;
+
+pub async fn script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        ROOM_JS,
+    )
+        .into_response()
+}
+
+fn presence_response(shared: &Shared, room: &str) -> Response {
+    let list = shared.lock().unwrap().present(room);
+    Json(json!({ "participants": list })).into_response()
+}
+
+pub async fn heartbeat(
+    State(shared): State<Shared>,
+    Path(room): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    match admit(&shared, &room, q.get("t").map(String::as_str)) {
+        Ok(_) => presence_response(&shared, &room),
+        Err((error, _)) => (StatusCode::FORBIDDEN, Json(json!({ "error": error }))).into_response(),
+    }
+}
+
+pub async fn leave(
+    State(shared): State<Shared>,
+    Path(room): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let (key, known) = {
+        let s = shared.lock().unwrap();
+        match q
+            .get("t")
+            .map(|t| token::verify(t, &s.api_key, &room, &s.domain_id, unix_now()))
+        {
+            Some(Ok(claims)) => (presence_key(&claims), true),
+            _ => (String::new(), false),
+        }
+    };
+    if !known {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(json!({ "error": "not-allowed" })),
+        )
+            .into_response();
+    }
+    if let Some(list) = shared.lock().unwrap().presence.get_mut(&room) {
+        list.retain(|p| {
+            p.user_id.clone().or_else(|| p.user_name.clone()).as_deref() != Some(key.as_str())
+        });
+    }
+    presence_response(&shared, &room)
+}
+
+/// Who is in a room: for tests and the room page.
+pub async fn participants(State(shared): State<Shared>, Path(room): Path<String>) -> Response {
+    presence_response(&shared, &room)
+}

@@ -1,0 +1,285 @@
+//! The stand-in's memory: rooms, the call log, injected faults, rate-limit windows, presence.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub type Shared = Arc<Mutex<Standin>>;
+
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+pub fn unix_now_ms() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0)
+}
+
+#[derive(Debug, Clone)]
+pub struct RoomRecord {
+    pub id: String,
+    pub name: String,
+    pub privacy: String,
+    pub created_at: String,
+    pub config: Map<String, Value>,
+}
+
+impl RoomRecord {
+    pub fn exp(&self) -> Option<i64> {
+        self.config.get("exp").and_then(Value::as_i64)
+    }
+
+    pub fn expired(&self, now: i64) -> bool {
+        self.exp().is_some_and(|exp| now >= exp)
+    }
+
+    pub fn to_json(&self, origin: &str) -> Value {
+        serde_json::json!({
+            "id": self.id,
+            "name": self.name,
+            "api_created": true,
+            "privacy": self.privacy,
+            "url": format!("{origin}/{}", self.name),
+            "created_at": self.created_at,
+            "config": self.config,
+        })
+    }
+}
+
+/// One request to the API, as tests see it. The API key itself is never recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallRecord {
+    pub seq: u64,
+    pub at_ms: u128,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    /// `ok`, `missing` or `invalid`: what the Authorization header was.
+    pub auth: &'static str,
+    pub content_type: Option<String>,
+    pub body: Value,
+    /// The status answered; `null` while the answer is pending (or hanging).
+    pub status: Option<u16>,
+    /// The fault that shaped the answer, if any.
+    pub fault: Option<String>,
+}
+
+/// A fault to inject on matching requests.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultRule {
+    /// HTTP method to match (any if absent).
+    pub method: Option<String>,
+    /// Path prefix after `/v1` to match, e.g. `/rooms` (any if absent).
+    pub path: Option<String>,
+    /// Answer with this status (and `body`, or a Daily error body that fits the status).
+    pub status: Option<u16>,
+    pub body: Option<String>,
+    /// Wait this long before answering (or before the normal handling).
+    pub latency_ms: Option<u64>,
+    /// Never answer (until the client gives up).
+    #[serde(default)]
+    pub hang: bool,
+    /// Answer 200 with a truncated JSON body.
+    #[serde(default)]
+    pub malformed: bool,
+    /// Answer 302 to this location.
+    pub redirect: Option<String>,
+    /// How many matching requests this rule affects (forever if absent).
+    pub times: Option<u32>,
+    /// Chance (0..=1) that a matching request is affected (always if absent).
+    pub probability: Option<f64>,
+}
+
+impl FaultRule {
+    fn matches(&self, method: &str, path: &str) -> bool {
+        self.method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && self.path.as_deref().is_none_or(|p| path.starts_with(p))
+    }
+
+    pub fn describe(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Daily's documented limits: most endpoints 20 req/s or 100 per 5 s; `DELETE /rooms/:name`
+/// and `GET /recordings` about 2 req/s or 50 per 30 s.
+#[derive(Debug, Default)]
+pub struct RateLimits {
+    general: VecDeque<Instant>,
+    slow: VecDeque<Instant>,
+}
+
+fn within(window: &mut VecDeque<Instant>, now: Instant, limits: &[(Duration, usize)]) -> bool {
+    let longest = limits.iter().map(|(d, _)| *d).max().unwrap_or_default();
+    while window
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= longest)
+    {
+        window.pop_front();
+    }
+    let ok = limits.iter().all(|(span, max)| {
+        window
+            .iter()
+            .filter(|t| now.duration_since(**t) < *span)
+            .count()
+            < *max
+    });
+    if ok {
+        window.push_back(now);
+    }
+    ok
+}
+
+impl RateLimits {
+    /// Counts a request; `false` when it is over the limit (and must get a 429).
+    pub fn admit(&mut self, slow: bool) -> bool {
+        let now = Instant::now();
+        if slow {
+            within(
+                &mut self.slow,
+                now,
+                &[(Duration::from_secs(1), 2), (Duration::from_secs(30), 50)],
+            )
+        } else {
+            within(
+                &mut self.general,
+                now,
+                &[(Duration::from_secs(1), 20), (Duration::from_secs(5), 100)],
+            )
+        }
+    }
+}
+
+/// Someone whose room page is open.
+#[derive(Debug, Clone, Serialize)]
+pub struct Presence {
+    pub user_name: Option<String>,
+    pub user_id: Option<String>,
+    pub owner: bool,
+    #[serde(skip)]
+    pub last_seen: Instant,
+}
+
+pub struct Standin {
+    pub api_key: String,
+    pub domain_name: String,
+    pub domain_id: String,
+    pub origin: String,
+    pub rooms: BTreeMap<String, RoomRecord>,
+    pub calls: Vec<CallRecord>,
+    pub faults: Vec<FaultRule>,
+    pub rate_limits: RateLimits,
+    pub rate_limit_enabled: bool,
+    pub presence: HashMap<String, Vec<Presence>>,
+    seq: u64,
+    rng: u64,
+}
+
+/// How long a room page counts as present after its last heartbeat.
+pub const PRESENCE_TTL: Duration = Duration::from_secs(15);
+
+impl Standin {
+    pub fn new(api_key: String, domain_name: String, origin: String) -> Self {
+        let seed = unix_now_ms() as u64 | 1;
+        let mut s = Self {
+            api_key,
+            domain_name,
+            domain_id: String::new(),
+            origin,
+            rooms: BTreeMap::new(),
+            calls: Vec::new(),
+            faults: Vec::new(),
+            rate_limits: RateLimits::default(),
+            rate_limit_enabled: true,
+            presence: HashMap::new(),
+            seq: 0,
+            rng: seed,
+        };
+        s.domain_id = s.uuid();
+        s
+    }
+
+    /// xorshift64*: enough randomness for ids and fault probabilities.
+    pub fn random(&mut self) -> u64 {
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn uuid(&mut self) -> String {
+        let a = self.random();
+        let b = self.random();
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&a.to_le_bytes());
+        bytes[8..].copy_from_slice(&b.to_le_bytes());
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .hyphenated()
+            .to_string()
+    }
+
+    pub fn random_name(&mut self) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        (0..20)
+            .map(|_| ALPHABET[(self.random() % ALPHABET.len() as u64) as usize] as char)
+            .collect()
+    }
+
+    pub fn record_call(&mut self, mut call: CallRecord) -> usize {
+        self.seq += 1;
+        call.seq = self.seq;
+        self.calls.push(call);
+        self.calls.len() - 1
+    }
+
+    /// The first fault that applies to this request, consuming one of its `times`.
+    pub fn take_fault(&mut self, method: &str, path: &str) -> Option<FaultRule> {
+        let index = self.faults.iter().position(|f| f.matches(method, path))?;
+        if let Some(p) = self.faults[index].probability {
+            let roll = (self.random() % 1_000_000) as f64 / 1_000_000.0;
+            if roll >= p {
+                return None;
+            }
+        }
+        let rule = self.faults[index].clone();
+        if let Some(times) = &mut self.faults[index].times {
+            *times = times.saturating_sub(1);
+            if *times == 0 {
+                self.faults.remove(index);
+            }
+        }
+        Some(rule)
+    }
+
+    /// A live room (not expired).
+    pub fn live_room(&self, name: &str, now: i64) -> Option<&RoomRecord> {
+        self.rooms.get(name).filter(|r| !r.expired(now))
+    }
+
+    pub fn present(&mut self, room: &str) -> Vec<Presence> {
+        let list = self.presence.entry(room.to_owned()).or_default();
+        list.retain(|p| p.last_seen.elapsed() < PRESENCE_TTL);
+        list.clone()
+    }
+
+    pub fn reset(&mut self) {
+        self.rooms.clear();
+        self.calls.clear();
+        self.faults.clear();
+        self.presence.clear();
+        self.rate_limits = RateLimits::default();
+        self.rate_limit_enabled = true;
+    }
+}
