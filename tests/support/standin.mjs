@@ -1,0 +1,62 @@
+// Starts the Daily stand-in (the Rust binary) on a free port and wraps its test controls.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { ROOT } from './paths.mjs';
+
+const BIN = process.env.DAILY_STANDIN_BIN ?? path.join(ROOT, 'target/debug/daily-standin');
+
+export async function startStandin({ apiKey = 'test-daily-api-key' } = {}) {
+  const child = spawn(BIN, ['--port', '0', '--api-key', apiKey], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const origin = await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`daily-standin exited with ${code}`)));
+    lines.on('line', (line) => {
+      const m = line.match(/listening on (http:\/\/\S+)/);
+      if (m) resolve(m[1]);
+    });
+  });
+
+  const control = async (method, route, body) => {
+    const res = await fetch(origin + route, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${route} → ${res.status} ${await res.text()}`);
+    return res.status === 204 ? null : res.json();
+  };
+  const api = async (method, route, body, key = apiKey) => {
+    const res = await fetch(`${origin}/v1${route}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+
+  return {
+    origin,
+    apiBase: `${origin}/v1`,
+    apiKey,
+    /** Every API request received so far (method, path, auth, body, status, fault). */
+    calls: async () => (await control('GET', '/__control/calls')).calls,
+    clearCalls: () => control('DELETE', '/__control/calls'),
+    fault: (rule) => control('POST', '/__control/faults', rule),
+    clearFaults: () => control('DELETE', '/__control/faults'),
+    settings: (s) => control('POST', '/__control/settings', s),
+    reset: () => control('POST', '/__control/reset'),
+    /** Calls the stand-in's Daily API directly, as another Daily client would. */
+    api,
+    participants: async (room) =>
+      (await (await fetch(`${origin}/__standin/rooms/${room}/participants`)).json()).participants,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+    },
+  };
+}

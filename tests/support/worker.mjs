@@ -1,0 +1,93 @@
+// Runs the real wasm build in workerd (Miniflare, configured from wrangler.toml exactly as
+// `wrangler dev` is) with a fresh local D1 holding the real migrations and the demo seed.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Miniflare } from 'miniflare';
+import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+import { ROOT } from './paths.mjs';
+import { SESSION_SECRET, ISSUER, AUDIENCE, sessionToken } from './jwt.mjs';
+
+/** Splits a SQL file into statements (our files keep `;` at line ends, never inside strings). */
+function statements(sql) {
+  return sql
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('--'))
+    .join('\n')
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+async function applySql(db, file) {
+  const stmts = statements(await readFile(file, 'utf8'));
+  await db.batch(stmts.map((s) => db.prepare(s)));
+}
+
+export const demo = {
+  coach: { id: 'usr_coach_demo', name: 'Camille Martin', email: 'camille.martin@example.test', locale: 'fr', coachId: 'coach_demo' },
+  player: { id: 'usr_player_demo', name: 'Léo Dubois', email: 'leo.dubois@example.test', locale: 'fr' },
+  other: { id: 'usr_player_other', name: 'Ada Lovelace', email: 'ada.lovelace@example.test', locale: 'en' },
+};
+
+/**
+ * Starts the Worker. `vars` override wrangler.toml's vars (as `--var` / .dev.vars would);
+ * a value of `undefined` removes the variable.
+ */
+export async function startWorker({ standin, vars = {} } = {}) {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml'));
+  const bindings = {
+    ...workerOptions.bindings,
+    AUTH_JWT_SECRET: SESSION_SECRET,
+    AUTH_ISSUER: ISSUER,
+    AUTH_AUDIENCE: AUDIENCE,
+    ...(standin ? { DAILY_API_KEY: standin.apiKey, DAILY_API_BASE_URL: standin.apiBase } : {}),
+    ...vars,
+  };
+  for (const [k, v] of Object.entries(bindings)) if (v === undefined) delete bindings[k];
+
+  const mf = new Miniflare({
+    ...workerOptions,
+    name: 'edgemy-sessions',
+    modules: true,
+    scriptPath: path.join(ROOT, 'build/index.js'),
+    bindings,
+    d1Persist: false,
+    host: '127.0.0.1',
+    port: 0,
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, '');
+  const db = await mf.getD1Database('DB');
+  const migrations = (await readdir(path.join(ROOT, 'migrations'))).filter((f) => f.endsWith('.sql')).sort();
+  for (const file of migrations) await applySql(db, path.join(ROOT, 'migrations', file));
+  await applySql(db, path.join(ROOT, 'seed/demo.sql'));
+
+  /** fetch against the Worker; `as` signs the request in as a user (Bearer session token). */
+  const request = async (route, { as, token, json, headers = {}, ...init } = {}) => {
+    const h = { ...headers };
+    if (as) h.authorization = `Bearer ${sessionToken(as)}`;
+    if (token) h.authorization = `Bearer ${token}`;
+    if (json !== undefined) {
+      h['content-type'] = 'application/json';
+      init.body = JSON.stringify(json);
+      init.method ??= 'POST';
+    }
+    const res = await fetch(url + route, { ...init, headers: h, redirect: 'manual' });
+    const text = await res.text();
+    let body = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = text;
+    }
+    return { status: res.status, headers: res.headers, body, text };
+  };
+
+  return {
+    url,
+    db,
+    request,
+    /** The rows of a query against the Worker's D1. */
+    rows: async (sql, ...params) => (await db.prepare(sql).bind(...params).all()).results,
+    stop: () => mf.dispose(),
+  };
+}
