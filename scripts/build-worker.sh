@@ -9,5 +9,13 @@ for tool in "$(worker_build_bin)" "$(wasm_bindgen_bin)"; do
   [ -x "$tool" ] || die "$tool is missing: run scripts/bootstrap.sh first"
 done
 [ -x node_modules/.bin/wasm-opt ] || die "node_modules is missing: run scripts/bootstrap.sh (or npm ci) first"
+# Nothing to do when the build is newer than every input (wrangler dev also rebuilds once when
+# its watcher starts). EDGEMY_FORCE_BUILD=1 rebuilds anyway.
+inputs=(src daily-standin/Cargo.toml Cargo.toml Cargo.lock scripts/build-worker.sh scripts/lib.sh)
+if [ -z "${EDGEMY_FORCE_BUILD:-}" ] && [ -f build/index.js ] && [ -f build/index_bg.wasm ] &&
+  [ -z "$(find "${inputs[@]}" -newer build/index.js -print -quit)" ]; then
+  echo "build/ is up to date"
+  exit 0
+fi
 export_build_tools
 exec "$(worker_build_bin)" --release "$@"

@@ -26,3 +26,4 @@ export_build_tools() {
   export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt"
   export ESBUILD_BIN="$ROOT/node_modules/@esbuild/linux-x64/bin/esbuild"
 }
+WRANGLER="$ROOT/node_modules/.bin/wrangler"

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs Edgemy sessions locally: installs what is missing, prepares the local D1 (migrations and
+# demo data), starts the Daily stand-in (unless .dev.vars points at the real Daily) and
+# `wrangler dev`, then prints the URL and the demo users. Ctrl-C stops everything.
+#   PORT=8787 STANDIN_PORT=8788 scripts/dev.sh
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+PORT="${PORT:-8787}"
+STANDIN_PORT="${STANDIN_PORT:-8788}"
+
+bash scripts/bootstrap.sh
+
+if [ ! -f .dev.vars ]; then
+  say "creating .dev.vars from .dev.vars.example (local settings, git-ignored)"
+  sed "s#127.0.0.1:8788#127.0.0.1:$STANDIN_PORT#" .dev.vars.example > .dev.vars
+fi
+dev_var() { sed -n "s/^$1=//p" .dev.vars | tail -n 1; }
+
+say "preparing the local D1 database (migrations, then seed/demo.sql)"
+"$WRANGLER" d1 migrations apply edgemy --local >/dev/null
+"$WRANGLER" d1 execute edgemy --local --file seed/demo.sql >/dev/null
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+daily_base="$(dev_var DAILY_API_BASE_URL)"
+if [[ "$daily_base" == http://127.0.0.1:* || "$daily_base" == http://localhost:* ]]; then
+  standin_port="$(sed -E 's#^http://[^:]+:([0-9]+).*#\1#' <<<"$daily_base")"
+  say "starting the Daily stand-in on port $standin_port"
+  cargo build --quiet --release -p daily-standin
+  target/release/daily-standin --port "$standin_port" --api-key "$(dev_var DAILY_API_KEY)" &
+  pids+=($!)
+  daily_mode="Daily stand-in at http://127.0.0.1:$standin_port (no Daily account needed)"
+else
+  daily_mode="real Daily API at ${daily_base:-https://api.daily.co/v1}"
+fi
+
+say "building the Worker and starting wrangler dev on port $PORT"
+"$WRANGLER" dev --ip 127.0.0.1 --port "$PORT" --show-interactive-dev-session=false &
+pids+=($!)
+for _ in $(seq 1 300); do
+  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  kill -0 "${pids[-1]}" 2>/dev/null || die "wrangler dev stopped; see its output above"
+  sleep 1
+done
+curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null || die "wrangler dev did not answer on port $PORT"
+
+cat <<BANNER
+
+  Edgemy sessions is running:  http://127.0.0.1:$PORT
+  Video:                       $daily_mode
+
+  Demo users (sign in with POST /dev/login {"userId": "..."}):
+    usr_coach_demo    Camille Martin  coach (coach_demo), fr
+    usr_player_demo   Léo Dubois      player, fr
+    usr_player_other  Ada Lovelace    player, en
+  Demo offers of coach_demo: ann_demo_60 (60 min), ann_demo_90 (90 min)
+
+  Ctrl-C stops everything.
+BANNER
+wait -n "${pids[@]}"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, native unit tests, then integration tests that drive
+# the real wasm build in workerd with a local D1 and the Daily stand-in. Installs what is missing.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+bash scripts/bootstrap.sh
+
+say "cargo fmt --check"
+cargo fmt --all --check
+say "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+say "native unit tests"
+cargo test --workspace --quiet
+
+say "building the Worker (wasm) and the Daily stand-in"
+bash scripts/build-worker.sh >/dev/null
+cargo build --quiet -p daily-standin
+
+raw=$(stat -c %s build/index_bg.wasm)
+gz=$(gzip -9 -c build/index_bg.wasm | wc -c)
+say "wasm size: $raw bytes raw, $gz bytes gzip -9"
+
+say "integration tests (workerd + local D1 + Daily stand-in)"
+node --test --test-concurrency=2 tests/integration/*.test.mjs
