@@ -2,37 +2,43 @@
 # Runs Edgemy sessions locally: installs what is missing, prepares the local D1 (migrations and
 # demo data), starts the Daily stand-in (unless .dev.vars points at the real Daily) and
 # `wrangler dev`, then prints the URL and the demo users. Ctrl-C stops everything.
-#   PORT=8787 STANDIN_PORT=8788 scripts/dev.sh
+#   PORT=8787            port of the Worker
+#   STANDIN_PORT=8788    port of the Daily stand-in, when .dev.vars is created
+#   DEV_VARS=.dev.vars   the local settings file (created from .dev.vars.example if missing)
+#   PERSIST_TO=.wrangler/state   where the local D1 lives
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 PORT="${PORT:-8787}"
 STANDIN_PORT="${STANDIN_PORT:-8788}"
+DEV_VARS="${DEV_VARS:-.dev.vars}"
+PERSIST_TO="${PERSIST_TO:-.wrangler/state}"
 
 bash scripts/bootstrap.sh
 
-if [ ! -f .dev.vars ]; then
-  say "creating .dev.vars from .dev.vars.example (local settings, git-ignored)"
-  sed "s#127.0.0.1:8788#127.0.0.1:$STANDIN_PORT#" .dev.vars.example > .dev.vars
+if [ ! -f "$DEV_VARS" ]; then
+  say "creating $DEV_VARS from .dev.vars.example (local settings, git-ignored)"
+  sed "s#127.0.0.1:8788#127.0.0.1:$STANDIN_PORT#" .dev.vars.example > "$DEV_VARS"
 fi
-dev_var() { sed -n "s/^$1=//p" .dev.vars | tail -n 1; }
+dev_var() { sed -n "s/^$1=//p" "$DEV_VARS" | tail -n 1; }
 
 say "preparing the local D1 database (migrations, then seed/demo.sql)"
-"$WRANGLER" d1 migrations apply edgemy --local >/dev/null
-"$WRANGLER" d1 execute edgemy --local --file seed/demo.sql >/dev/null
+"$WRANGLER" d1 migrations apply edgemy --local --persist-to "$PERSIST_TO" >/dev/null
+"$WRANGLER" d1 execute edgemy --local --persist-to "$PERSIST_TO" --file seed/demo.sql >/dev/null
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 daily_base="$(dev_var DAILY_API_BASE_URL)"
 if [[ "$daily_base" == http://127.0.0.1:* || "$daily_base" == http://localhost:* ]]; then
   standin_port="$(sed -E 's#^http://[^:]+:([0-9]+).*#\1#' <<<"$daily_base")"
   say "starting the Daily stand-in on port $standin_port"
-  cargo build --quiet --release -p daily-standin
-  target/release/daily-standin --port "$standin_port" --api-key "$(dev_var DAILY_API_KEY)" &
+  cargo build --quiet -p daily-standin
+  target/debug/daily-standin --port "$standin_port" --api-key "$(dev_var DAILY_API_KEY)" &
   pids+=($!)
   daily_mode="Daily stand-in at http://127.0.0.1:$standin_port (no Daily account needed)"
 else
@@ -40,7 +46,8 @@ else
 fi
 
 say "building the Worker and starting wrangler dev on port $PORT"
-"$WRANGLER" dev --ip 127.0.0.1 --port "$PORT" --show-interactive-dev-session=false &
+"$WRANGLER" dev --ip 127.0.0.1 --port "$PORT" --env-file "$DEV_VARS" --persist-to "$PERSIST_TO" \
+  --show-interactive-dev-session=false &
 pids+=($!)
 for _ in $(seq 1 300); do
   curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break

@@ -34,7 +34,9 @@ export const demo = {
  * a value of `undefined` removes the variable.
  */
 export async function startWorker({ standin, vars = {} } = {}) {
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml'));
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml'), undefined, {
+    envFiles: [path.join(ROOT, 'tests/support/test.env')],
+  });
   const bindings = {
     ...workerOptions.bindings,
     AUTH_JWT_SECRET: SESSION_SECRET,
