@@ -26,6 +26,7 @@ impl fmt::Debug for Secret {
 }
 
 pub const DEFAULT_DAILY_API_BASE_URL: &str = "https://api.daily.co/v1";
+pub const DEFAULT_PLATFORM_LOGIN_URL: &str = "https://edgemy.fr/connexion";
 
 /// A required setting that is missing or unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +54,21 @@ pub struct DailyConfig {
     pub room_prefix: RoomPrefix,
 }
 
+impl DailyConfig {
+    /// The origin of a Daily stand-in, when the API base is not Daily's own: its room pages are
+    /// framed by the sessions page, so the page's CSP must allow them.
+    pub fn standin_origin(&self) -> Option<&str> {
+        if self.base_url.starts_with("https://api.daily.co") {
+            return None;
+        }
+        let after_scheme = self.base_url.find("://")? + 3;
+        let end = self.base_url[after_scheme..]
+            .find('/')
+            .map_or(self.base_url.len(), |i| after_scheme + i);
+        Some(&self.base_url[..end])
+    }
+}
+
 /// The whole configuration. Each part fails on its own, so a missing Daily key does not
 /// stop sign-in or the session lists from working.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +76,8 @@ pub struct Config {
     pub auth: Result<AuthConfig, ConfigError>,
     pub daily: Result<DailyConfig, ConfigError>,
     pub dev_login: bool,
+    /// Where the sessions page sends signed-out users.
+    pub login_url: String,
 }
 
 impl Config {
@@ -108,6 +126,8 @@ impl Config {
             auth,
             daily,
             dev_login: get("DEV_LOGIN").as_deref() == Some("true"),
+            login_url: get("PLATFORM_LOGIN_URL")
+                .unwrap_or_else(|| DEFAULT_PLATFORM_LOGIN_URL.to_owned()),
         }
     }
 }
@@ -141,6 +161,24 @@ mod tests {
         assert_eq!(daily.domain_id, None);
         assert!(!c.dev_login);
         assert!(c.auth.is_ok());
+        assert_eq!(c.login_url, "https://edgemy.fr/connexion");
+    }
+
+    #[test]
+    fn the_standin_origin_is_the_api_origin_unless_it_is_daily() {
+        let mut pairs = FULL.to_vec();
+        assert_eq!(config(&pairs).daily.unwrap().standin_origin(), None);
+        pairs.push(("DAILY_API_BASE_URL", "http://127.0.0.1:8788/v1"));
+        assert_eq!(
+            config(&pairs).daily.unwrap().standin_origin(),
+            Some("http://127.0.0.1:8788")
+        );
+        let mut pairs = FULL.to_vec();
+        pairs.push(("DAILY_API_BASE_URL", "http://localhost:9000"));
+        assert_eq!(
+            config(&pairs).daily.unwrap().standin_origin(),
+            Some("http://localhost:9000")
+        );
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub enum AppError {
     PayloadTooLarge { limit: usize },
     #[error(transparent)]
     Booking(#[from] BookingError),
+    #[error("no coach with active offers under this id")]
+    CoachNotFound,
     #[error("only coaches have a coach session list")]
     NotACoach,
     #[error("unknown demo user")]
@@ -53,7 +55,10 @@ impl AppError {
         use BookingError as B;
         match self {
             AppError::Unauthenticated(_) => 401,
-            AppError::NotFound | AppError::ReservationNotFound | AppError::UnknownDemoUser => 404,
+            AppError::NotFound
+            | AppError::ReservationNotFound
+            | AppError::CoachNotFound
+            | AppError::UnknownDemoUser => 404,
             AppError::MethodNotAllowed => 405,
             AppError::InvalidJson => 400,
             AppError::PayloadTooLarge { .. } => 413,
@@ -101,6 +106,7 @@ impl AppError {
                 B::SlotTaken => "slot_taken",
             },
             AppError::NotACoach => "not_a_coach",
+            AppError::CoachNotFound => "coach_not_found",
             AppError::UnknownDemoUser => "unknown_user",
             AppError::NotOpenYet { .. } => "not_open_yet",
             AppError::SessionEnded => "session_ended",

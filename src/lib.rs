@@ -10,6 +10,7 @@ mod db;
 mod domain;
 mod error;
 mod http;
+mod web;
 
 use worker::{event, Context, Env, Request, Response, Result, Router};
 
@@ -28,6 +29,13 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let config = Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
     let response = Router::with_data(AppState { config })
         .get("/healthz", |_, _| Response::ok("ok"))
+        .get_async("/", |req, ctx| respond(api::page::index(req, ctx)))
+        .get_async("/api/config", |req, ctx| {
+            respond(api::page::config(req, ctx))
+        })
+        .get_async("/api/coaches/:coachId/announcements", |req, ctx| {
+            respond(api::catalog::offers(req, ctx))
+        })
         .post_async("/reservations", |req, ctx| {
             respond(api::reservations::create(req, ctx))
         })

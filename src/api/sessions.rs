@@ -10,6 +10,7 @@ use crate::domain::time::{self, from_unix, Slot};
 use crate::domain::window::{JoinWindow, Role};
 use crate::error::AppError;
 use crate::http;
+use crate::web::safe_discord_url;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -33,6 +34,7 @@ struct SessionView {
     duration_minutes: i64,
     counterpart: Counterpart,
     daily_room_url: Option<String>,
+    discord_channel_url: Option<String>,
     opens_at: String,
     closes_at: String,
 }
@@ -61,6 +63,7 @@ fn view(row: SessionRow, role: Role) -> SessionView {
             name: row.counterpart_name,
         },
         daily_room_url: row.daily_room_url,
+        discord_channel_url: safe_discord_url(row.discord_channel_url),
         opens_at: time::format(window.opens_at),
         closes_at: time::format(window.closes_at),
     }

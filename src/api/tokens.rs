@@ -15,6 +15,7 @@ use crate::domain::time;
 use crate::domain::window::{Closed, JoinWindow, Role};
 use crate::error::AppError;
 use crate::http;
+use crate::web::Embed;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -23,6 +24,8 @@ struct TokenView {
     room_url: String,
     room_name: String,
     user_role: Role,
+    /// How the sessions page should open `room_url`.
+    embed: Embed,
     start_date: String,
     end_date: String,
     expires_at: String,
@@ -96,6 +99,7 @@ pub async fn daily_token(req: Request, ctx: RouteContext<AppState>) -> Result<Re
         200,
         &TokenView {
             token,
+            embed: Embed::for_room_url(&room.url),
             room_url: room.url,
             room_name: room.name,
             user_role: role,

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use worker::{query, D1Database};
 
 use crate::domain::booking::Offer;
-use crate::domain::ids::AnnouncementId;
+use crate::domain::ids::{AnnouncementId, CoachId};
 use crate::error::AppError;
 
 #[derive(Deserialize)]
@@ -32,4 +32,33 @@ pub async fn find_offer(db: &D1Database, id: &AnnouncementId) -> Result<Option<O
         duration_minutes: r.duration_minutes,
         active: r.is_active == 1,
     }))
+}
+
+/// An active offer, as the booking form shows it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OfferListing {
+    pub id: String,
+    pub title: String,
+    pub duration_minutes: i64,
+    pub price_cents: i64,
+    pub currency: String,
+    pub coach_name: String,
+}
+
+/// A coach's active offers, shortest first.
+pub async fn list_active_offers(
+    db: &D1Database,
+    coach: &CoachId,
+) -> Result<Vec<OfferListing>, AppError> {
+    Ok(query!(
+        db,
+        "SELECT a.id, a.title, a.duration_minutes, a.price_cents, a.currency, u.name AS coach_name
+         FROM announcements a JOIN coaches c ON c.id = a.coach_id JOIN users u ON u.id = c.user_id
+         WHERE a.coach_id = ?1 AND a.is_active = 1
+         ORDER BY a.duration_minutes, a.id",
+        coach.as_str()
+    )?
+    .all()
+    .await?
+    .results::<OfferListing>()?)
 }

@@ -140,6 +140,7 @@ pub struct SessionRow {
     pub end_at: i64,
     pub status: String,
     pub daily_room_url: Option<String>,
+    pub discord_channel_url: Option<String>,
     pub counterpart_id: String,
     pub counterpart_name: String,
 }
@@ -156,7 +157,7 @@ pub async fn list_for_player(
     Ok(query!(
         db,
         "SELECT r.id, r.announcement_id, a.title AS announcement_title, r.coach_id, r.player_id,
-                r.start_at, r.end_at, r.status, r.daily_room_url,
+                r.start_at, r.end_at, r.status, r.daily_room_url, r.discord_channel_url,
                 cu.id AS counterpart_id, cu.name AS counterpart_name
          FROM reservations r
          JOIN announcements a ON a.id = r.announcement_id
@@ -183,7 +184,7 @@ pub async fn list_for_coach(
     Ok(query!(
         db,
         "SELECT r.id, r.announcement_id, a.title AS announcement_title, r.coach_id, r.player_id,
-                r.start_at, r.end_at, r.status, r.daily_room_url,
+                r.start_at, r.end_at, r.status, r.daily_room_url, r.discord_channel_url,
                 pu.id AS counterpart_id, pu.name AS counterpart_name
          FROM reservations r
          JOIN announcements a ON a.id = r.announcement_id

@@ -44,8 +44,9 @@ describe('GET /reservations/:id/daily-token', () => {
       [asPlayer, player, 'player', 15],
     ]) {
       const body = res.body;
-      assert.deepEqual(Object.keys(body).sort(), ['endDate', 'expiresAt', 'roomName', 'roomUrl', 'startDate', 'token', 'userRole']);
+      assert.deepEqual(Object.keys(body).sort(), ['embed', 'endDate', 'expiresAt', 'roomName', 'roomUrl', 'startDate', 'token', 'userRole']);
       assert.equal(body.userRole, role);
+      assert.equal(body.embed, 'standin', 'a stand-in room URL is not Daily Prebuilt');
       assert.equal(body.roomName, r.dailyRoomName);
       assert.equal(body.roomUrl, r.dailyRoomUrl);
       assert.equal(body.startDate, r.startDate);

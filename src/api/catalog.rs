@@ -1,0 +1,58 @@
+//! `GET /api/coaches/:coachId/announcements`: a coach's active offers, for the booking form.
+
+use serde::Serialize;
+use worker::{Request, Response, RouteContext};
+
+use super::AppState;
+use crate::db::{self, catalog};
+use crate::domain::ids::CoachId;
+use crate::error::AppError;
+use crate::http;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OfferView {
+    id: String,
+    title: String,
+    duration_minutes: i64,
+    price_cents: i64,
+    currency: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CatalogView {
+    coach_id: String,
+    coach_name: String,
+    announcements: Vec<OfferView>,
+}
+
+pub async fn offers(_req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
+    let coach = ctx
+        .param("coachId")
+        .and_then(|raw| CoachId::parse(raw).ok())
+        .ok_or(AppError::CoachNotFound)?;
+    let db = db::database(&ctx.env)?;
+    let offers = catalog::list_active_offers(&db, &coach).await?;
+    let coach_name = match offers.first() {
+        Some(o) => o.coach_name.clone(),
+        None => return Err(AppError::CoachNotFound),
+    };
+    http::json(
+        200,
+        &CatalogView {
+            coach_id: coach.to_string(),
+            coach_name,
+            announcements: offers
+                .into_iter()
+                .map(|o| OfferView {
+                    id: o.id,
+                    title: o.title,
+                    duration_minutes: o.duration_minutes,
+                    price_cents: o.price_cents,
+                    currency: o.currency,
+                })
+                .collect(),
+        },
+    )
+}
