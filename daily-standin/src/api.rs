@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
-use crate::state::{unix_now, unix_now_ms, CallRecord, FaultRule, RoomRecord, Shared};
+use crate::state::{unix_now_ms, CallRecord, FaultRule, RoomRecord, Shared};
 use crate::token;
 
 const LANGS: &[&str] = &[
@@ -245,7 +245,7 @@ fn handle(
         Ok(v) => v,
         Err(e) => return daily_error(400, "json-parsing-error", Some(e)),
     };
-    let now = unix_now();
+    let now = s.now();
     let origin = s.origin.clone();
     match (method.clone(), segments.as_slice()) {
         (Method::GET, []) => json_response(

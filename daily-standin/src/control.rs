@@ -53,6 +53,7 @@ pub async fn clear_faults(State(shared): State<Shared>) -> StatusCode {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
     rate_limit: Option<bool>,
+    clock_offset_seconds: Option<i64>,
 }
 
 pub async fn settings(State(shared): State<Shared>, Json(settings): Json<Settings>) -> Json<Value> {
@@ -60,7 +61,10 @@ pub async fn settings(State(shared): State<Shared>, Json(settings): Json<Setting
     if let Some(on) = settings.rate_limit {
         s.rate_limit_enabled = on;
     }
-    Json(json!({ "rateLimit": s.rate_limit_enabled }))
+    if let Some(offset) = settings.clock_offset_seconds {
+        s.clock_offset = offset;
+    }
+    Json(json!({ "rateLimit": s.rate_limit_enabled, "clockOffsetSeconds": s.clock_offset }))
 }
 
 pub async fn reset(State(shared): State<Shared>) -> StatusCode {

@@ -6,6 +6,9 @@
 //! Test controls live under `/__control/`: the call log, fault injection, reset.
 //!
 //! Usage: daily-standin [--host 127.0.0.1] [--port 8788] [--api-key KEY] [--domain-name NAME]
+//!                      [--room-origin URL]
+//! `--room-origin` makes room URLs point elsewhere (e.g. `https://edgemy-test.daily.co`), for
+//! tests of the real Daily embedding.
 
 mod api;
 mod control;
@@ -26,6 +29,7 @@ struct Args {
     port: u16,
     api_key: String,
     domain_name: String,
+    room_origin: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -35,6 +39,7 @@ fn parse_args() -> Result<Args, String> {
         api_key: std::env::var("DAILY_STANDIN_API_KEY")
             .unwrap_or_else(|_| "dev-standin-key".into()),
         domain_name: "edgemy-dev".into(),
+        room_origin: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -44,8 +49,9 @@ fn parse_args() -> Result<Args, String> {
             "--port" => args.port = value()?.parse().map_err(|_| "--port must be a number")?,
             "--api-key" => args.api_key = value()?,
             "--domain-name" => args.domain_name = value()?,
+            "--room-origin" => args.room_origin = Some(value()?.trim_end_matches('/').to_owned()),
             "-h" | "--help" => {
-                println!("usage: daily-standin [--host 127.0.0.1] [--port 8788] [--api-key KEY] [--domain-name NAME]");
+                println!("usage: daily-standin [--host 127.0.0.1] [--port 8788] [--api-key KEY] [--domain-name NAME] [--room-origin URL]");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other}")),
@@ -112,7 +118,7 @@ async fn main() {
     let shared = Arc::new(std::sync::Mutex::new(Standin::new(
         args.api_key,
         args.domain_name,
-        origin.clone(),
+        args.room_origin.unwrap_or_else(|| origin.clone()),
     )));
     // Tests and scripts wait for this line and read the port from it.
     println!("daily-standin listening on {origin} (API base {origin}/v1)");

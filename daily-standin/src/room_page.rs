@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use crate::state::{unix_now, Presence, Shared};
+use crate::state::{Presence, Shared};
 use crate::token::{self, Claims};
 
 struct Texts {
@@ -80,7 +80,7 @@ fn admit(
     t: Option<&str>,
 ) -> Result<(Claims, Vec<Presence>, &'static Texts), (&'static str, &'static Texts)> {
     let mut s = shared.lock().unwrap();
-    let now = unix_now();
+    let now = s.now();
     let Some(record) = s.live_room(room, now) else {
         return Err(("no-room", &FR));
     };
@@ -158,7 +158,7 @@ pub async fn page(
         Ok((claims, present, t)) => {
             lang = lang_of(t);
             format!(
-                r#"<main id="room" data-state="joined" data-room="{room}" data-user-name="{name}" data-role="{role}" data-owner="{owner}" data-exp="{exp}" data-eject="{eject}" data-left="{left}">
+                r#"<main id="room" data-state="joined" data-room="{room}" data-user-name="{name}" data-role="{role}" data-owner="{owner}" data-exp="{exp}" data-eject="{eject}" data-left="{left}" data-owner-label="{owner_label}" data-participant-label="{participant_label}">
 <h1>{title}</h1>
 <p class="room">{room}</p>
 <p id="you">{you_are} <strong>{name}</strong> ({role_label})</p>
@@ -173,6 +173,8 @@ pub async fn page(
                 exp = claims.exp.unwrap_or(0),
                 eject = claims.ejt.unwrap_or(false),
                 left = escape(t.left),
+                owner_label = t.owner,
+                participant_label = t.participant,
                 title = t.title,
                 you_are = t.you_are,
                 role_label = if claims.o { t.owner } else { t.participant },
@@ -242,7 +244,7 @@ const ROOM_JS: &str = r#"// Room page behaviour: strip the token from the addres
       const li = document.createElement('li');
       li.dataset.userName = p.user_name || '?';
       li.dataset.role = p.owner ? 'owner' : 'participant';
-      li.textContent = `${p.user_name || '?'} — ${p.owner ? 'owner' : 'participant'}`;
+      li.textContent = `${p.user_name || '?'} — ${p.owner ? main.dataset.ownerLabel : main.dataset.participantLabel}`;
       return li;
     }));
   };
@@ -264,6 +266,10 @@ const ROOM_JS: &str = r#"// Room page behaviour: strip the token from the addres
     else post({ action: 'left-meeting' });
   };
   document.getElementById('leave').addEventListener('click', () => leave());
+  // Closing the frame (or the tab) leaves the room at once rather than after the presence TTL.
+  addEventListener('pagehide', () => {
+    if (main.dataset.state === 'joined') fetch(base + '/presence' + auth, { method: 'DELETE', keepalive: true });
+  });
   const exp = Number(main.dataset.exp);
   if (main.dataset.eject === 'true' && exp > 0) {
     const ms = exp * 1000 - Date.now();
@@ -305,7 +311,7 @@ pub async fn leave(
         let s = shared.lock().unwrap();
         match q
             .get("t")
-            .map(|t| token::verify(t, &s.api_key, &room, &s.domain_id, unix_now()))
+            .map(|t| token::verify(t, &s.api_key, &room, &s.domain_id, s.now()))
         {
             Some(Ok(claims)) => (presence_key(&claims), true),
             _ => (String::new(), false),

@@ -175,7 +175,10 @@ pub struct Standin {
     pub api_key: String,
     pub domain_name: String,
     pub domain_id: String,
+    /// Where room URLs point (this server, unless `--room-origin` says otherwise).
     pub origin: String,
+    /// Seconds added to the real clock, to let time pass at "Daily" in tests.
+    pub clock_offset: i64,
     pub rooms: BTreeMap<String, RoomRecord>,
     pub calls: Vec<CallRecord>,
     pub faults: Vec<FaultRule>,
@@ -197,6 +200,7 @@ impl Standin {
             domain_name,
             domain_id: String::new(),
             origin,
+            clock_offset: 0,
             rooms: BTreeMap::new(),
             calls: Vec::new(),
             faults: Vec::new(),
@@ -274,7 +278,13 @@ impl Standin {
         list.clone()
     }
 
+    /// The stand-in's notion of now, in unix seconds.
+    pub fn now(&self) -> i64 {
+        unix_now() + self.clock_offset
+    }
+
     pub fn reset(&mut self) {
+        self.clock_offset = 0;
         self.rooms.clear();
         self.calls.clear();
         self.faults.clear();

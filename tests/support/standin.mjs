@@ -7,8 +7,9 @@ import { ROOT } from './paths.mjs';
 
 const BIN = process.env.DAILY_STANDIN_BIN ?? path.join(ROOT, 'target/debug/daily-standin');
 
-export async function startStandin({ apiKey = 'test-daily-api-key' } = {}) {
-  const child = spawn(BIN, ['--port', '0', '--api-key', apiKey], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startStandin({ apiKey = 'test-daily-api-key', roomOrigin } = {}) {
+  const args = ['--port', '0', '--api-key', apiKey, ...(roomOrigin ? ['--room-origin', roomOrigin] : [])];
+  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const origin = await new Promise((resolve, reject) => {
     child.once('error', reject);
