@@ -36,7 +36,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
+if [ "${1:-}" = "--browser" ] && [ ! -x "${CHROMIUM_BIN:-/usr/bin/chromium}" ]; then
+  command -v apt-get >/dev/null || die "the browser tests need Chromium: install it, or set CHROMIUM_BIN"
   say "installing Chromium (Debian package) for the browser tests"
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The wrangler build command: compiles the Worker to wasm with worker-build, pointing it at the
-# tools installed by scripts/bootstrap.sh instead of letting it download them.
+# tools installed by scripts/bootstrap.sh instead of letting it download them, and puts daily-js
+# into public/vendor/.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -9,6 +10,13 @@ for tool in "$(worker_build_bin)" "$(wasm_bindgen_bin)"; do
   [ -x "$tool" ] || die "$tool is missing: run scripts/bootstrap.sh first"
 done
 [ -x node_modules/.bin/wasm-opt ] || die "node_modules is missing: run scripts/bootstrap.sh (or npm ci) first"
+# The sessions page serves daily-js from our own assets (the version pinned in package.json).
+vendor=public/vendor/daily-js
+if [ ! -f "$vendor/daily-esm.js" ] || [ package-lock.json -nt "$vendor/daily-esm.js" ]; then
+  mkdir -p "$vendor"
+  cp node_modules/@daily-co/daily-js/dist/daily-esm.js node_modules/@daily-co/daily-js/LICENSE "$vendor/"
+fi
+
 # Nothing to do when the build is newer than every input (wrangler dev also rebuilds once when
 # its watcher starts). EDGEMY_FORCE_BUILD=1 rebuilds anyway.
 inputs=(src daily-standin/Cargo.toml Cargo.toml Cargo.lock scripts/build-worker.sh scripts/lib.sh)

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Runs every test: formatting and lints, native unit tests, then integration tests that drive
-# the real wasm build in workerd with a local D1 and the Daily stand-in. Installs what is missing.
+# Runs every test: formatting and lints, native unit tests, integration tests that drive the
+# real wasm build in workerd with a local D1 and the Daily stand-in, and browser tests of the
+# sessions page in Chromium. Installs what is missing. Screenshots go to target/screenshots/.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-bash scripts/bootstrap.sh
+bash scripts/bootstrap.sh --browser
 
 say "cargo fmt --check"
 cargo fmt --all --check
@@ -23,5 +24,5 @@ raw=$(stat -c %s build/index_bg.wasm)
 gz=$(gzip -9 -c build/index_bg.wasm | wc -c)
 say "wasm size: $raw bytes raw, $gz bytes gzip -9"
 
-say "integration tests (workerd + local D1 + Daily stand-in)"
-node --test --test-concurrency=2 tests/integration/*.test.mjs
+say "integration and browser tests (workerd + local D1 + Daily stand-in + Chromium)"
+node --test --test-concurrency=2 tests/integration/*.test.mjs tests/browser/*.test.mjs

@@ -1,0 +1,422 @@
+// The sessions page: who is signed in, their sessions (as coach and/or player), the join
+// buttons with their windows, the demo booking form, and the development sign-in.
+// It talks to the JSON API like any other client.
+import {
+  formatDate, formatDelay, formatTime, getLocale, LOCALES, saveLocale, savedLocale, setLocale, t,
+} from './i18n.js';
+import { openCall } from './call.js';
+
+/** The coach whose offers the booking form shows (the demo catalogue). */
+const BOOKING_COACH_ID = 'coach_demo';
+const TICK_MS = 1000;
+
+const state = {
+  config: null,
+  me: null,
+  view: 'loading',
+  lists: { coach: null, player: null },
+  errors: { coach: null, player: null },
+  catalog: null,
+  bookingMessage: null,
+  alerts: {},
+};
+
+class ApiError extends Error {
+  constructor(status, error) {
+    super(error?.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.code = error?.code ?? (status === 0 ? 'network' : 'unknown');
+    this.details = error ?? {};
+  }
+}
+
+async function api(path, { method = 'GET', body } = {}) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  const data = await res.json().catch(() => null);
+  if (!res.ok) throw new ApiError(res.status, data?.error);
+  return data;
+}
+
+/** Builds an element: h('p', { class: 'x', text: '…' }, child, …). Text never goes through HTML. */
+function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'text') el.textContent = value;
+    else if (key === 'class') el.className = value;
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    else if (value === true) el.setAttribute(key, '');
+    else el.setAttribute(key, value);
+  }
+  el.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  return el;
+}
+
+const main = () => document.getElementById('main');
+
+function apiMessage(err) {
+  if (err.code === 'not_open_yet' && err.details.opensAt) return t('api.not_open_yet', { time: formatTime(err.details.opensAt) });
+  if (err.code === 'network') return t('app.error.network');
+  const key = `api.${err.code}`;
+  return t(key) === key ? t('api.generic', { code: err.code }) : t(key);
+}
+
+/** A 401 after sign-in means the platform session expired. */
+function handleAuthLoss(err) {
+  if (err.status === 401 && state.me) {
+    state.me = null;
+    state.view = 'expired';
+    render();
+    return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- static texts and the header
+
+function applyStaticTexts() {
+  document.documentElement.lang = getLocale();
+  document.title = `Edgemy · ${t('app.title')}`;
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  document.getElementById('lang-switch').value = getLocale();
+  const who = document.getElementById('who');
+  who.hidden = !state.me;
+  who.textContent = state.me ? t('auth.signedInAs', { name: state.me.name }) : '';
+  document.getElementById('sign-out').hidden = !(state.me && state.config?.devLogin);
+}
+
+// ---------------------------------------------------------------- views
+
+function viewLoading() {
+  return [h('p', { class: 'status', role: 'status', text: t('app.loading') })];
+}
+
+function viewFatal(retry) {
+  return [
+    h('h1', { text: t('app.title') }),
+    h('p', { class: 'alert', role: 'alert', text: t('app.error') }),
+    h('button', { type: 'button', class: 'button', text: t('app.retry'), onclick: retry }),
+  ];
+}
+
+function viewSignedOut(expired) {
+  const nodes = [
+    h('h1', { text: expired ? t('auth.expiredTitle') : t('auth.signedOutTitle') }),
+    h('p', { text: expired ? t('auth.expired') : t('auth.signedOut') }),
+  ];
+  if (state.config?.devLogin) nodes.push(viewDevPicker());
+  else nodes.push(h('a', { class: 'button', href: state.config?.loginUrl ?? '/', text: t('auth.login') }));
+  return nodes;
+}
+
+function viewDevPicker() {
+  const box = h('section', { class: 'picker', 'aria-labelledby': 'dev-title' },
+    h('h2', { id: 'dev-title', text: t('dev.title') }),
+    h('p', { class: 'status', text: t('dev.hint') }));
+  const users = state.devUsers ?? [];
+  for (const user of users) {
+    const role = user.coachId ? t('dev.coach') : t('dev.player');
+    box.append(h('button', {
+      type: 'button',
+      class: 'button secondary',
+      dataset: { userId: user.id },
+      text: `${t('dev.signInAs', { name: user.name })} (${role}, ${user.locale})`,
+      onclick: () => devSignIn(user.id),
+    }));
+  }
+  return box;
+}
+
+/** Where a session stands for joining, at `now`. */
+function joinState(session, now) {
+  if (session.status === 'cancelled') return { kind: 'cancelled' };
+  const opens = Date.parse(session.opensAt);
+  const closes = Date.parse(session.closesAt);
+  if (now < opens) return { kind: 'upcoming', in: opens - now };
+  if (now >= closes) return { kind: 'past' };
+  return { kind: 'open' };
+}
+
+function joinText(js) {
+  if (js.kind === 'upcoming') return t('session.opensIn', { delay: formatDelay(js.in) });
+  if (js.kind === 'past') return t('session.closed');
+  if (js.kind === 'cancelled') return t('session.cancelled');
+  return '';
+}
+
+function viewSession(session) {
+  const js = joinState(session, Date.now());
+  const stateId = `join-state-${session.id}`;
+  const joinButton = h('button', {
+    type: 'button',
+    class: 'button join',
+    disabled: js.kind !== 'open',
+    'aria-describedby': stateId,
+    text: t('session.join'),
+    onclick: (e) => join(session, e.currentTarget),
+  });
+  const discord = session.discordChannelUrl
+    ? h('a', { class: 'button secondary discord', href: session.discordChannelUrl, target: '_blank', rel: 'noopener noreferrer', text: t('session.discord') })
+    : h('p', { class: 'hint discord-missing', text: t('session.discordMissing') });
+  const alert = state.alerts[session.id];
+  return h('li', { class: 'session', dataset: { sessionId: session.id, state: js.kind, role: session.role } },
+    h('div', { class: 'session-main' },
+      h('p', { class: 'session-who', text: session.counterpart.name }),
+      h('p', { class: 'session-title', text: session.announcementTitle }),
+      h('p', { class: 'session-when' },
+        h('time', { datetime: session.startDate, text: `${formatDate(session.startDate)}, ${formatTime(session.startDate)}–${formatTime(session.endDate)}` }),
+        ` · ${t('session.duration', { minutes: session.durationMinutes })}`),
+      h('span', { class: `badge status-${session.status}`, text: t(`session.status.${session.status}`) })),
+    h('div', { class: 'session-actions' },
+      joinButton,
+      h('span', { class: 'join-state', id: stateId, 'aria-live': 'polite', text: joinText(js) }),
+      discord,
+      alert ? h('p', { class: 'session-alert', role: 'alert', text: alert }) : null));
+}
+
+function viewList(role) {
+  const title = role === 'coach' ? t('list.coach') : t('list.player');
+  const section = h('section', { class: 'list', dataset: { list: role }, 'aria-labelledby': `list-${role}` },
+    h('h2', { id: `list-${role}`, text: title }));
+  const sessions = state.lists[role];
+  if (state.errors[role]) {
+    section.append(
+      h('p', { class: 'alert', role: 'alert', text: `${t('app.error')} ${apiMessage(state.errors[role])}` }),
+      h('button', { type: 'button', class: 'button secondary', text: t('app.retry'), onclick: () => loadLists() }));
+    return section;
+  }
+  if (!sessions) {
+    section.append(h('p', { class: 'status', role: 'status', text: t('app.loading') }));
+    return section;
+  }
+  if (sessions.length === 0) {
+    section.append(h('p', { class: 'status empty', text: role === 'player' ? t('list.emptyPlayer') : t('list.empty') }));
+    return section;
+  }
+  const now = Date.now();
+  const upcoming = sessions.filter((s) => Date.parse(s.closesAt) > now);
+  const past = sessions.filter((s) => Date.parse(s.closesAt) <= now);
+  for (const [key, group] of [['list.upcoming', upcoming], ['list.past', past]]) {
+    if (group.length === 0) continue;
+    section.append(h('h3', { text: t(key) }), h('ul', { class: 'sessions' }, group.map(viewSession)));
+  }
+  return section;
+}
+
+/** Today's date and the next round 5 minutes, in the viewer's time zone, for the form. */
+function soonLocal() {
+  const d = new Date(Date.now() + 5 * 60_000);
+  d.setSeconds(0, 0);
+  d.setMinutes(Math.ceil(d.getMinutes() / 5) * 5);
+  const pad = (n) => String(n).padStart(2, '0');
+  return { date: `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`, time: `${pad(d.getHours())}:${pad(d.getMinutes())}` };
+}
+
+function viewBooking() {
+  const section = h('section', { class: 'booking', 'aria-labelledby': 'book-title' }, h('h2', { id: 'book-title', text: t('book.title') }));
+  if (!state.catalog) {
+    section.append(h('p', { class: state.catalogError ? 'alert' : 'status', text: state.catalogError ? t('book.loadError') : t('app.loading') }));
+    return section;
+  }
+  section.append(h('p', { class: 'status', text: t('book.coach', { name: state.catalog.coachName }) }));
+  const soon = soonLocal();
+  const offer = h('select', { id: 'book-offer', name: 'offer', required: true },
+    state.catalog.announcements.map((a) => h('option', { value: a.id, text: `${a.title} · ${t('session.duration', { minutes: a.durationMinutes })}` })));
+  const message = state.bookingMessage;
+  const form = h('form', { id: 'book-form', onsubmit: book },
+    h('label', { for: 'book-offer' }, t('book.offer'), offer),
+    h('label', { for: 'book-date' }, t('book.date'), h('input', { id: 'book-date', name: 'date', type: 'date', required: true, value: soon.date })),
+    h('label', { for: 'book-time' }, t('book.time'), h('input', { id: 'book-time', name: 'time', type: 'time', step: '300', required: true, value: soon.time })),
+    h('button', { type: 'submit', class: 'button', text: t('book.submit') }),
+    h('p', { class: `form-message ${message?.ok ? 'notice' : 'alert'}`, role: 'status', text: message?.text ?? '' }));
+  section.append(form);
+  return section;
+}
+
+function viewHome() {
+  const nodes = [h('h1', { text: t('app.title') })];
+  const isCoach = Boolean(state.me.coachId);
+  if (isCoach) nodes.push(viewList('coach'));
+  if (!isCoach || (state.lists.player && state.lists.player.length > 0)) nodes.push(viewList('player'));
+  if (!isCoach) nodes.push(viewBooking());
+  return nodes;
+}
+
+function render() {
+  applyStaticTexts();
+  const views = {
+    loading: viewLoading,
+    fatal: () => viewFatal(boot),
+    signedOut: () => viewSignedOut(false),
+    expired: () => viewSignedOut(true),
+    home: viewHome,
+  };
+  main().replaceChildren(...views[state.view]());
+}
+
+// ---------------------------------------------------------------- actions
+
+async function loadLists() {
+  const roles = state.me.coachId ? ['coach', 'player'] : ['player'];
+  state.errors = { coach: null, player: null };
+  render();
+  await Promise.all(roles.map(async (role) => {
+    try {
+      state.lists[role] = (await api(`/api/${role}/sessions`)).sessions;
+    } catch (err) {
+      if (handleAuthLoss(err)) return;
+      state.errors[role] = err;
+    }
+  }));
+  if (state.view === 'home') render();
+}
+
+async function loadCatalog() {
+  try {
+    state.catalog = await api(`/api/coaches/${BOOKING_COACH_ID}/announcements`);
+    state.catalogError = null;
+  } catch (err) {
+    state.catalogError = err;
+  }
+  if (state.view === 'home') render();
+}
+
+async function join(session, button) {
+  button.disabled = true;
+  delete state.alerts[session.id];
+  try {
+    const token = await api(`/reservations/${session.id}/daily-token`);
+    const onClosed = async () => {
+      await loadLists();
+      // The list was redrawn: give focus back to this session's Join button.
+      const again = document.querySelector(`.session[data-session-id="${session.id}"] button.join`);
+      (again && !again.disabled ? again : main()).focus();
+    };
+    openCall(token, { lang: getLocale(), onClosed });
+  } catch (err) {
+    if (handleAuthLoss(err)) return;
+    state.alerts[session.id] = apiMessage(err);
+    render();
+  } finally {
+    button.disabled = joinState(session, Date.now()).kind !== 'open';
+  }
+}
+
+async function book(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const submit = form.querySelector('button[type=submit]');
+  const offer = state.catalog.announcements.find((a) => a.id === form.offer.value);
+  const start = new Date(`${form.date.value}T${form.time.value}`);
+  const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const body = {
+    announcementId: offer.id,
+    coachId: state.catalog.coachId,
+    startDate: iso(start),
+    endDate: iso(new Date(start.getTime() + offer.durationMinutes * 60_000)),
+  };
+  submit.disabled = true;
+  submit.textContent = t('book.submitting');
+  try {
+    const created = await api('/reservations', { method: 'POST', body });
+    state.bookingMessage = { ok: true, text: t('book.done', { title: offer.title, date: formatDate(created.startDate), time: formatTime(created.startDate) }) };
+    await loadLists();
+  } catch (err) {
+    if (handleAuthLoss(err)) return;
+    state.bookingMessage = { ok: false, text: apiMessage(err) };
+    render();
+  }
+}
+
+async function devSignIn(userId) {
+  try {
+    await api('/dev/login', { method: 'POST', body: { userId } });
+  } catch {
+    /* boot() shows whatever state results */
+  }
+  await boot();
+}
+
+async function signOut() {
+  try {
+    await api('/dev/logout', { method: 'POST' });
+  } finally {
+    await boot();
+  }
+}
+
+/** Keeps every join button and countdown in step with the clock. */
+function tick() {
+  if (state.view !== 'home') return;
+  const now = Date.now();
+  for (const role of ['coach', 'player']) {
+    for (const session of state.lists[role] ?? []) {
+      const item = document.querySelector(`.session[data-session-id="${session.id}"][data-role="${role}"]`);
+      if (!item) continue;
+      const js = joinState(session, now);
+      if (item.dataset.state !== js.kind) {
+        item.dataset.state = js.kind;
+        const button = item.querySelector('button.join');
+        if (button && !document.getElementById('call-dialog').open) button.disabled = js.kind !== 'open';
+      }
+      item.querySelector('.join-state').textContent = joinText(js);
+    }
+  }
+}
+
+async function boot() {
+  state.view = 'loading';
+  state.me = null;
+  state.lists = { coach: null, player: null };
+  state.bookingMessage = null;
+  state.alerts = {};
+  render();
+  try {
+    state.config = await api('/api/config');
+  } catch {
+    state.view = 'fatal';
+    render();
+    return;
+  }
+  try {
+    state.me = await api('/api/me');
+  } catch (err) {
+    if (err.status !== 401) {
+      state.view = 'fatal';
+      render();
+      return;
+    }
+    state.devUsers = state.config.devLogin ? (await api('/dev/users').catch(() => ({ users: [] }))).users : [];
+    if (!savedLocale()) setLocale('fr');
+    state.view = 'signedOut';
+    render();
+    return;
+  }
+  setLocale(savedLocale() ?? state.me.locale);
+  state.view = 'home';
+  render();
+  await Promise.all([loadLists(), state.me.coachId ? null : loadCatalog()]);
+}
+
+document.getElementById('lang-switch').addEventListener('change', (e) => {
+  const next = LOCALES.includes(e.target.value) ? e.target.value : 'fr';
+  setLocale(next);
+  saveLocale(next);
+  render();
+});
+document.getElementById('sign-out').addEventListener('click', signOut);
+setLocale(savedLocale() ?? 'fr');
+setInterval(tick, TICK_MS);
+boot();

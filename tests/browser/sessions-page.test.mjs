@@ -1,0 +1,406 @@
+// The sessions page in real Chromium against the real Worker (workerd, local D1) and the Daily
+// stand-in: lists, join windows, the call dialog, languages, booking, and every screen state.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startStandin } from '../support/standin.mjs';
+import { demo, startWorker } from '../support/worker.mjs';
+import { eventually, hhmm, launchBrowser, openPage, SCREENSHOTS } from '../support/browser.mjs';
+import { insertReservation, isoIn, newCoach, newPlayer, slot } from '../support/fixtures.mjs';
+
+let standin;
+let worker;
+let browser;
+const demoCoach = { announcementId: 'ann_demo_60', coachId: 'coach_demo' };
+
+before(async () => {
+  standin = await startStandin();
+  worker = await startWorker({ standin, vars: { DEV_LOGIN: 'true' } });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await worker?.stop();
+  await standin?.stop();
+});
+
+async function bookAs(player, coach, s) {
+  const res = await worker.request('/reservations', { as: player, json: { announcementId: coach.announcementId, coachId: coach.coachId, ...s } });
+  assert.equal(res.status, 201, res.text);
+  return res.body;
+}
+
+const row = (page, id) => page.locator(`.session[data-session-id="${id}"]`);
+const frame = (page) => page.frameLocator('#call-frame iframe');
+
+describe('sessions page', () => {
+  let open;
+  let later;
+  let past;
+  before(async () => {
+    open = await bookAs(demo.player, demoCoach, slot(10));
+    later = await bookAs(demo.player, demoCoach, slot(165));
+    past = await insertReservation(worker, { coach: demoCoach, player: demo.player, startDate: isoIn(-26 * 60), endDate: isoIn(-25 * 60) });
+  });
+
+  test('the page is served with a CSP that frames only Daily and the configured stand-in', async () => {
+    const res = await fetch(`${worker.url}/`);
+    assert.equal(res.status, 200);
+    const csp = res.headers.get('content-security-policy');
+    assert.match(csp, new RegExp(`frame-src https://\\*\\.daily\\.co ${standin.origin};`));
+    assert.match(csp, /script-src 'self' blob:;/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.ok(!(await res.text()).includes('<script>'), 'no inline scripts');
+  });
+
+  test('the player sees their sessions: names, offer, times in their time zone, states', async () => {
+    const { page, context, problems } = await openPage(browser, worker, { user: demo.player });
+    await page.goto(worker.url);
+    await page.locator('.session').first().waitFor();
+    assert.equal(await page.locator('h1').textContent(), 'Mes sessions');
+    assert.equal(await page.locator('#who').textContent(), 'Connecté en tant que Léo Dubois');
+
+    const ids = await page.locator('[data-list="player"] .session').evaluateAll((els) => els.map((e) => e.dataset.sessionId));
+    assert.deepEqual(ids.filter((id) => [open.id, later.id, past].includes(id)), [open.id, later.id, past]);
+
+    const first = row(page, open.id);
+    assert.equal(await first.locator('.session-who').textContent(), 'Camille Martin');
+    assert.equal(await first.locator('.session-title').textContent(), 'Revue de mains MTT');
+    const when = await first.locator('.session-when').textContent();
+    assert.ok(when.includes(`${hhmm(open.startDate)}–${hhmm(open.endDate)}`), when);
+    assert.ok(when.includes('60 min'), when);
+    assert.equal(await first.locator('time').getAttribute('datetime'), open.startDate);
+    assert.equal(await first.locator('.badge').textContent(), 'Confirmée');
+    assert.equal(await first.locator('button.join').isEnabled(), true);
+    assert.equal(await first.locator('button.join').textContent(), 'Rejoindre la session');
+    assert.equal(await first.locator('.discord-missing').textContent(), 'Discord non connecté pour cette session');
+
+    const second = row(page, later.id);
+    assert.equal(await second.locator('button.join').isDisabled(), true);
+    assert.match(await second.locator('.join-state').textContent(), /^ouvre dans 2 h (2[5-9]|30)$/);
+    const third = row(page, past);
+    assert.equal(await third.locator('button.join').isDisabled(), true);
+    assert.equal(await third.locator('.join-state').textContent(), 'Session terminée');
+    assert.equal(await page.locator('[data-list="player"] h3').allTextContents().then((h) => h.join('|')), 'À venir|Passées');
+
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'player-sessions.png'), fullPage: true });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('the coach sees their players, with the coach window', async () => {
+    const { page, context, problems } = await openPage(browser, worker, { user: demo.coach });
+    await page.goto(worker.url);
+    await row(page, open.id).waitFor();
+    assert.equal(await page.locator('h1').textContent(), 'Mes sessions');
+    assert.equal(await page.locator('[data-list="coach"] h2').textContent(), 'Avec mes joueurs');
+    assert.equal(await row(page, open.id).locator('.session-who').textContent(), 'Léo Dubois');
+    assert.equal(await row(page, open.id).locator('button.join').isEnabled(), true);
+    assert.match(await row(page, later.id).locator('.join-state').textContent(), /^ouvre dans 2 h (1[0-5])$/, 'coach opens 30 min before');
+    assert.equal(await page.locator('.booking').count(), 0, 'no booking form for the coach');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'coach-sessions.png'), fullPage: true });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('Join is disabled with a live countdown before the window and enabled when it opens', async () => {
+    const coach = await newCoach(worker);
+    const player = newPlayer({ name: 'Nina Compte' });
+    const soon = await bookAs(player, coach, { startDate: isoIn(15 + 1 / 6), endDate: isoIn(75 + 1 / 6) });
+    const { page, context } = await openPage(browser, worker, { user: player });
+    await page.goto(worker.url);
+    const r = row(page, soon.id);
+    await r.waitFor();
+    assert.equal(await r.locator('button.join').isDisabled(), true);
+    const first = await r.locator('.join-state').textContent();
+    assert.match(first, /^ouvre dans \d+ s$/);
+    await eventually(async () => (await r.locator('.join-state').textContent()) !== first, { what: 'countdown to move', timeout: 3000 });
+    await eventually(() => r.locator('button.join').isEnabled(), { what: 'Join to enable', timeout: 20_000, interval: 250 });
+    assert.equal(await r.locator('.join-state').textContent(), '');
+    await context.close();
+  });
+
+  test('Join opens the call: the stand-in room shows each user in their role (coach = owner)', async () => {
+    const player = await openPage(browser, worker, { user: demo.player });
+    await player.page.goto(worker.url);
+    await row(player.page, open.id).locator('button.join').click();
+    const dialog = player.page.locator('#call-dialog');
+    await eventually(async () => (await dialog.getAttribute('data-state')) === 'joined', { what: 'player joined' });
+    const room = frame(player.page).locator('main#room');
+    assert.equal(await room.getAttribute('data-user-name'), 'Léo Dubois');
+    assert.equal(await room.getAttribute('data-role'), 'participant');
+    assert.equal(await room.getAttribute('data-room'), open.dailyRoomName);
+
+    const coach = await openPage(browser, worker, { user: demo.coach });
+    await coach.page.goto(worker.url);
+    await row(coach.page, open.id).locator('button.join').click();
+    await eventually(async () => (await coach.page.locator('#call-dialog').getAttribute('data-state')) === 'joined', { what: 'coach joined' });
+    const coachRoom = frame(coach.page).locator('main#room');
+    assert.equal(await coachRoom.getAttribute('data-user-name'), 'Camille Martin');
+    assert.equal(await coachRoom.getAttribute('data-role'), 'owner');
+    await eventually(async () => (await frame(player.page).locator('#participants li').count()) === 2, { what: 'both in the room', timeout: 8000 });
+    assert.deepEqual(
+      (await frame(player.page).locator('#participants li').evaluateAll((els) => els.map((e) => `${e.dataset.userName}:${e.dataset.role}`))).sort(),
+      ['Camille Martin:owner', 'Léo Dubois:participant'],
+    );
+    await player.page.screenshot({ path: path.join(SCREENSHOTS, 'call-open.png') });
+
+    // The token stays in memory: not in our page's address, not in storage.
+    assert.ok(!player.page.url().includes('t='));
+    const stored = await player.page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+    assert.ok(!stored.includes('eyJ'), stored);
+    assert.deepEqual(player.problems, []);
+    assert.deepEqual(coach.problems, []);
+    await coach.context.close();
+    await player.context.close();
+  });
+
+  test('leaving closes the dialog and refreshes the list; Escape leaves too', async () => {
+    const { page, context } = await openPage(browser, worker, { user: demo.player });
+    await page.goto(worker.url);
+    const join = row(page, open.id).locator('button.join');
+    await join.click();
+    const dialog = page.locator('#call-dialog');
+    await eventually(async () => (await dialog.getAttribute('data-state')) === 'joined', { what: 'joined' });
+    const listRequest = page.waitForRequest((r) => r.url().endsWith('/api/player/sessions'));
+    await frame(page).locator('#leave').click();
+    await eventually(async () => !(await dialog.evaluate((d) => d.open)), { what: 'dialog closed' });
+    await listRequest;
+    assert.equal(await page.locator('#call-frame iframe').count(), 0);
+
+    await join.click();
+    await eventually(async () => (await dialog.getAttribute('data-state')) === 'joined', { what: 'joined again' });
+    await page.keyboard.press('Escape');
+    await eventually(async () => !(await dialog.evaluate((d) => d.open)), { what: 'Escape closed the dialog' });
+    assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('join')), true, 'focus back on Join');
+    await context.close();
+  });
+
+  test('an expired token shows its own message and a way back', async () => {
+    // The room outlives the token (as after a reschedule), and Daily's clock has moved on.
+    await standin.api('POST', `/rooms/${open.dailyRoomName}`, { properties: { exp: Math.floor(Date.now() / 1000) + 10 * 3600 } });
+    await standin.settings({ clockOffsetSeconds: 3 * 3600 });
+    try {
+      const { page, context } = await openPage(browser, worker, { user: demo.player });
+      await page.goto(worker.url);
+      await row(page, open.id).locator('button.join').click();
+      const dialog = page.locator('#call-dialog');
+      await eventually(async () => (await dialog.getAttribute('data-state')) === 'error', { what: 'error state' });
+      assert.equal(await dialog.getAttribute('data-error'), 'exp-token');
+      assert.equal(await page.locator('#call-error-text').textContent(), 'Votre accès à cette session a expiré.');
+      await page.locator('#call-back').click();
+      assert.equal(await dialog.evaluate((d) => d.open), false);
+      await context.close();
+    } finally {
+      await standin.settings({ clockOffsetSeconds: 0 });
+    }
+  });
+
+  test('an API refusal at Join is shown on the session', async () => {
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    const id = await insertReservation(worker, { coach, player, startDate: isoIn(5), endDate: isoIn(65) });
+    const { page, context } = await openPage(browser, worker, { user: player });
+    await page.goto(worker.url);
+    const join = row(page, id).locator('button.join');
+    await eventually(() => join.isEnabled(), { what: 'open session' });
+    // Cancelled elsewhere while the page was open.
+    await worker.db.prepare("UPDATE reservations SET status = 'cancelled' WHERE id = ?1").bind(id).run();
+    await join.click();
+    const alert = row(page, id).locator('.session-alert');
+    await alert.waitFor();
+    assert.equal(await alert.textContent(), 'Cette session a été annulée.');
+    assert.equal(await page.locator('#call-dialog').evaluate((d) => d.open), false);
+    await context.close();
+  });
+
+  test('the language switch changes the page and is remembered', async () => {
+    const { page, context } = await openPage(browser, worker, { user: demo.player });
+    await page.goto(worker.url);
+    await row(page, open.id).waitFor();
+    await page.selectOption('#lang-switch', 'en');
+    assert.equal(await page.locator('h1').textContent(), 'My sessions');
+    assert.equal(await row(page, open.id).locator('button.join').textContent(), 'Join the session');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    assert.match(await row(page, open.id).locator('time').textContent(), /^[A-Z][a-z]+day, \d{1,2} [A-Z][a-z]+ \d{4}/);
+    await page.reload();
+    await row(page, open.id).waitFor();
+    assert.equal(await page.locator('h1').textContent(), 'My sessions');
+    await context.close();
+  });
+
+  test('an English-speaking user gets English by default', async () => {
+    const { page, context } = await openPage(browser, worker, { user: demo.other });
+    await page.goto(worker.url);
+    await page.locator('.booking').waitFor();
+    assert.equal(await page.locator('h1').textContent(), 'My sessions');
+    assert.equal(await page.locator('.empty').textContent(), 'No sessions yet. Book one below.');
+    await context.close();
+  });
+
+  test('the booking form creates a reservation that appears in both lists', async () => {
+    const player = newPlayer({ name: 'Zoé Réserve' });
+    const { page, context } = await openPage(browser, worker, { user: player });
+    await page.goto(worker.url);
+    await page.locator('#book-form').waitFor();
+    assert.equal(await page.locator('.empty').textContent(), 'Aucune session pour l’instant. Réservez-en une ci-dessous.');
+    const tomorrow = new Date(Date.now() + 2 * 86_400_000).toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
+    await page.selectOption('#book-offer', 'ann_demo_90');
+    await page.fill('#book-date', tomorrow);
+    await page.fill('#book-time', '21:35');
+    await page.click('#book-form button[type=submit]');
+    await eventually(async () => (await page.locator('[data-list="player"] .session').count()) === 1, { what: 'the new session listed' });
+    assert.match(await page.locator('.form-message').textContent(), /^Session réservée : Coaching cash game NL50, le .+ à 21:35\.$/);
+    const item = page.locator('[data-list="player"] .session');
+    assert.equal(await item.locator('.session-who').textContent(), 'Camille Martin');
+    assert.ok((await item.locator('.session-when').textContent()).includes('21:35–23:05'));
+    const id = await item.getAttribute('data-session-id');
+    await context.close();
+
+    const coach = await openPage(browser, worker, { user: demo.coach });
+    await coach.page.goto(worker.url);
+    await row(coach.page, id).waitFor();
+    assert.equal(await row(coach.page, id).locator('.session-who').textContent(), 'Zoé Réserve');
+    await coach.context.close();
+  });
+
+  test('a taken slot is explained in the form', async () => {
+    const player = newPlayer();
+    const { page, context } = await openPage(browser, worker, { user: player });
+    await page.goto(worker.url);
+    await page.locator('#book-form').waitFor();
+    // A start on the form's 5-minute grid that overlaps the demo coach's open session.
+    const start = new Date(Math.floor(Date.parse(open.startDate) / 300_000) * 300_000).toISOString();
+    await page.fill('#book-date', new Date(start).toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' }));
+    await page.fill('#book-time', hhmm(start));
+    await page.click('#book-form button[type=submit]');
+    await eventually(async () => (await page.locator('.form-message').textContent()) !== '', { what: 'a message' });
+    assert.equal(await page.locator('.form-message').textContent(), 'Ce créneau est déjà pris. Choisissez une autre heure.');
+    await context.close();
+  });
+
+  test('a Discord link is offered when the reservation has one', async () => {
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    const id = await insertReservation(worker, { coach, player, startDate: isoIn(300), endDate: isoIn(360) });
+    await worker.db.prepare('UPDATE reservations SET discord_channel_url = ?1 WHERE id = ?2').bind('https://discord.com/channels/1/2', id).run();
+    const { page, context } = await openPage(browser, worker, { user: player });
+    await page.goto(worker.url);
+    const link = row(page, id).locator('a.discord');
+    await link.waitFor();
+    assert.equal(await link.getAttribute('href'), 'https://discord.com/channels/1/2');
+    assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+    await context.close();
+  });
+});
+
+describe('screen states', () => {
+  test('signed out in dev: the demo-user picker signs in', async () => {
+    const { page, context } = await openPage(browser, worker);
+    await page.goto(worker.url);
+    await page.locator('.picker button[data-user-id="usr_player_demo"]').click();
+    await eventually(async () => (await page.locator('#who').textContent()) === 'Connecté en tant que Léo Dubois', { what: 'signed in' });
+    await page.click('#sign-out');
+    await page.locator('.picker').waitFor();
+    await context.close();
+  });
+
+  test('signed out in production: a message and the platform login link', async () => {
+    const prod = await startWorker({ standin, vars: { PLATFORM_LOGIN_URL: 'https://edgemy.fr/connexion?next=sessions' } });
+    try {
+      const { page, context } = await openPage(browser, prod);
+      await page.goto(prod.url);
+      await page.locator('h1').waitFor();
+      assert.equal(await page.locator('h1').textContent(), 'Vous n’êtes pas connecté');
+      assert.equal(await page.locator('a.button').getAttribute('href'), 'https://edgemy.fr/connexion?next=sessions');
+      assert.equal(await page.locator('.picker').count(), 0);
+      await context.close();
+    } finally {
+      await prod.stop();
+    }
+  });
+
+  test('an expired session shows its own screen', async () => {
+    const { page, context } = await openPage(browser, worker, { user: demo.player });
+    await page.goto(worker.url);
+    await page.locator('.session').first().waitFor();
+    await context.clearCookies();
+    await page.locator('.session button.join:not([disabled])').first().click();
+    await eventually(async () => (await page.locator('h1').textContent()) === 'Votre session a expiré', { what: 'expired screen' });
+    await context.close();
+  });
+
+  test('an API error shows a retry that works', async () => {
+    const { page, context } = await openPage(browser, worker, { user: demo.player });
+    let failures = 1;
+    await page.route('**/api/player/sessions', (route) => (failures-- > 0 ? route.abort('connectionrefused') : route.continue()));
+    await page.goto(worker.url);
+    const retry = page.locator('[data-list="player"] button', { hasText: 'Réessayer' });
+    await retry.waitFor();
+    assert.match(await page.locator('[data-list="player"] [role=alert]').textContent(), /Impossible de charger vos sessions/);
+    await retry.click();
+    await page.locator('[data-list="player"] .session').first().waitFor();
+    await context.close();
+  });
+
+  test('usable at 360 px wide: no horizontal scrolling, the dialog fits', async () => {
+    const { page, context } = await openPage(browser, worker, { user: demo.player, viewport: { width: 360, height: 740 } });
+    await page.goto(worker.url);
+    await page.locator('.session').first().waitFor();
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360));
+    await page.locator('.session button.join:not([disabled])').first().click();
+    await eventually(async () => (await page.locator('#call-dialog').getAttribute('data-state')) === 'joined', { what: 'joined' });
+    const box = await page.locator('#call-dialog').boundingBox();
+    assert.ok(box.width <= 360 && box.x >= 0, JSON.stringify(box));
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'call-open-360px.png') });
+    await page.keyboard.press('Escape');
+    await context.close();
+  });
+});
+
+describe('real Daily mode', () => {
+  test('daily-js (from our assets) creates the Prebuilt frame for the room URL with the user token; a silent frame offers a new tab', async () => {
+    const daily = await startStandin({ roomOrigin: 'https://edgemy-test.daily.co' });
+    const w = await startWorker({ standin: daily });
+    try {
+      const booked = await w.request('/reservations', { as: demo.player, json: { ...demoCoach, ...slot(10) } });
+      assert.equal(booked.body.dailyRoomUrl, `https://edgemy-test.daily.co/${booked.body.dailyRoomName}`);
+      const { page, context, problems } = await openPage(browser, w, { user: demo.player });
+      const dailyRequests = [];
+      await page.route('https://*.daily.co/**', (route) => {
+        dailyRequests.push(route.request().url());
+        route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Daily Prebuilt</title><p>Prebuilt</p>' });
+      });
+      const scripts = [];
+      page.on('request', (r) => r.resourceType() === 'script' && scripts.push(r.url()));
+      await page.goto(w.url);
+      const tokenAnswer = page.waitForResponse((r) => r.url().endsWith(`/reservations/${booked.body.id}/daily-token`));
+      await row(page, booked.body.id).locator('button.join').click();
+      const token = await (await tokenAnswer).json();
+      assert.equal(token.embed, 'daily-prebuilt');
+
+      const frameUrl = new URL(await eventually(() => dailyRequests.find((u) => u.includes(booked.body.dailyRoomName)), { what: 'the Prebuilt frame request' }));
+      assert.equal(frameUrl.origin, 'https://edgemy-test.daily.co');
+      assert.equal(frameUrl.pathname, `/${booked.body.dailyRoomName}`);
+      assert.equal(frameUrl.searchParams.get('t'), token.token);
+      const iframeSrc = await page.locator('#call-frame iframe').getAttribute('src');
+      assert.ok(iframeSrc.startsWith(token.roomUrl), iframeSrc);
+      assert.ok(scripts.some((u) => u === `${w.url}/vendor/daily-js/daily-esm.js`), scripts.join(', '));
+      assert.ok(scripts.every((u) => u.startsWith(w.url)), 'no script from a CDN');
+
+      // This fake Prebuilt never reports the call as started, as when a browser blocks the
+      // third-party frame: the dialog then offers to open the room in a new tab.
+      const fallback = page.locator('#call-fallback');
+      await eventually(() => fallback.isVisible(), { what: 'the new-tab offer', timeout: 15_000, interval: 250 });
+      const href = new URL(await page.locator('#call-new-tab').getAttribute('href'));
+      assert.equal(`${href.origin}${href.pathname}`, token.roomUrl);
+      assert.equal(href.searchParams.get('t'), token.token);
+      assert.equal(await page.locator('#call-new-tab').getAttribute('rel'), 'noopener noreferrer');
+      assert.deepEqual(problems, []);
+      await context.close();
+    } finally {
+      await w.stop();
+      await daily.stop();
+    }
+  });
+});

@@ -1,0 +1,60 @@
+// Debian's Chromium, driven by playwright-core (the machines cannot download Playwright's own).
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { ROOT } from './paths.mjs';
+import { sessionToken } from './jwt.mjs';
+
+export const SCREENSHOTS = path.join(ROOT, 'target/screenshots');
+
+export async function launchBrowser() {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+    ],
+  });
+}
+
+/**
+ * A page in a fresh context (French, Paris time unless told otherwise), signed in as `user`
+ * through the session cookie when a user is given. CSP violations are collected.
+ */
+export async function openPage(browser, worker, { user, locale = 'fr-FR', timezoneId = 'Europe/Paris', viewport } = {}) {
+  const context = await browser.newContext({ locale, timezoneId, viewport: viewport ?? { width: 1100, height: 800 } });
+  if (user) {
+    await context.addCookies([{ name: 'edgemy_session', value: sessionToken(user), url: worker.url, httpOnly: true, sameSite: 'Lax' }]);
+  }
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy|Refused to/.test(msg.text())) problems.push(msg.text());
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  return { context, page, problems };
+}
+
+/** Polls `fn` until it returns a truthy value or `timeout` ms pass; returns that value. */
+export async function eventually(fn, { timeout = 10_000, interval = 100, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${last})`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** HH:MM of an ISO instant in a time zone, as the page shows it in French. */
+export function hhmm(iso, timeZone = 'Europe/Paris') {
+  return new Intl.DateTimeFormat('fr-FR', { hour: '2-digit', minute: '2-digit', timeZone }).format(new Date(iso));
+}
