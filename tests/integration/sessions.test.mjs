@@ -43,9 +43,23 @@ describe('session lists', () => {
       durationMinutes: 60,
       counterpart: { id: coach.user.id, name: 'Camille Coach' },
       dailyRoomUrl: sooner.dailyRoomUrl,
+      discordChannelUrl: null,
       opensAt: new Date((unix(sooner.startDate) - 15 * 60) * 1000).toISOString().replace('.000Z', 'Z'),
       closesAt: new Date((unix(sooner.endDate) + 30 * 60) * 1000).toISOString().replace('.000Z', 'Z'),
     });
+  });
+
+  test('a Discord link is passed on only when it points at Discord', async () => {
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    const good = await insertReservation(worker, { coach, player, startDate: isoIn(500), endDate: isoIn(560) });
+    const bad = await insertReservation(worker, { coach, player, startDate: isoIn(600), endDate: isoIn(660) });
+    await worker.db.batch([
+      worker.db.prepare('UPDATE reservations SET discord_channel_url = ?1 WHERE id = ?2').bind('https://discord.gg/edgemy', good),
+      worker.db.prepare('UPDATE reservations SET discord_channel_url = ?1 WHERE id = ?2').bind('javascript:alert(1)', bad),
+    ]);
+    const { sessions } = (await worker.request('/api/player/sessions', { as: player })).body;
+    assert.deepEqual(sessions.map((s) => s.discordChannelUrl), ['https://discord.gg/edgemy', null]);
   });
 
   test('a coach sees their players, with the coach window', async () => {
@@ -118,5 +132,31 @@ describe('/api/me and the development sign-in', () => {
   test('signing out clears the cookie', async () => {
     const res = await worker.request('/dev/logout', { method: 'POST' });
     assert.match(res.headers.get('set-cookie'), /^edgemy_session=; .*Max-Age=0$/);
+  });
+});
+
+describe('the sessions page support', () => {
+  test("a coach's active offers, shortest first; unknown coaches are 404", async () => {
+    const res = await worker.request('/api/coaches/coach_demo/announcements');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, {
+      coachId: 'coach_demo',
+      coachName: 'Camille Martin',
+      announcements: [
+        { id: 'ann_demo_60', title: 'Revue de mains MTT', durationMinutes: 60, priceCents: 6000, currency: 'EUR' },
+        { id: 'ann_demo_90', title: 'Coaching cash game NL50', durationMinutes: 90, priceCents: 9000, currency: 'EUR' },
+      ],
+    });
+    const coach = await newCoach(worker);
+    const own = await worker.request(`/api/coaches/${coach.coachId}/announcements`);
+    assert.deepEqual(own.body.announcements.map((a) => a.id), [coach.announcementId], 'inactive offers left out');
+    const missing = await worker.request('/api/coaches/coach_nobody/announcements');
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error.code, 'coach_not_found');
+  });
+
+  test('/api/config tells the page about sign-in', async () => {
+    const res = await worker.request('/api/config');
+    assert.deepEqual(res.body, { devLogin: true, loginUrl: 'https://edgemy.fr/connexion' });
   });
 });
