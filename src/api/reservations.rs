@@ -109,13 +109,6 @@ pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Res
 pub async fn show(req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
     let now = http::now();
     let who = http::identity(&req, &ctx.data.config, now)?;
-    let id = ctx
-        .param("id")
-        .and_then(|raw| ReservationId::parse(raw))
-        .ok_or(AppError::ReservationNotFound)?;
-    let db = db::database(&ctx.env)?;
-    let row = reservations::find_for_participant(&db, id, &who.user_id)
-        .await?
-        .ok_or(AppError::ReservationNotFound)?;
+    let row = super::reservation_of(&ctx, &who.user_id).await?;
     http::json(200, &ReservationView::from(row))
 }

@@ -79,7 +79,7 @@ pub async fn for_player(req: Request, ctx: RouteContext<AppState>) -> Result<Res
     let who = http::identity(&req, &ctx.data.config, now)?;
     let db = db::database(&ctx.env)?;
     list(
-        reservations::list_for_player(&db, &who.user_id, now).await?,
+        reservations::list_for(&db, &who.user_id, Role::Player, now).await?,
         Role::Player,
     )
 }
@@ -88,7 +88,7 @@ pub async fn for_coach(req: Request, ctx: RouteContext<AppState>) -> Result<Resp
     let now = http::now();
     let who = http::identity(&req, &ctx.data.config, now)?;
     let db = db::database(&ctx.env)?;
-    let rows = reservations::list_for_coach(&db, &who.user_id, now).await?;
+    let rows = reservations::list_for(&db, &who.user_id, Role::Coach, now).await?;
     if rows.is_empty() {
         let is_coach = users::find_user(&db, &who.user_id)
             .await?

@@ -48,15 +48,7 @@ pub async fn daily_token(req: Request, ctx: RouteContext<AppState>) -> Result<Re
         .daily
         .as_ref()
         .map_err(|e| AppError::DailyNotConfigured(e.clone()))?;
-    let id = ctx
-        .param("id")
-        .and_then(|raw| ReservationId::parse(raw))
-        .ok_or(AppError::ReservationNotFound)?;
-
-    let db = db::database(&ctx.env)?;
-    let row = reservations::find_for_participant(&db, id, &who.user_id)
-        .await?
-        .ok_or(AppError::ReservationNotFound)?;
+    let row = super::reservation_of(&ctx, &who.user_id).await?;
     let role = row
         .role_of(&who.user_id)
         .ok_or(AppError::ReservationNotFound)?;
@@ -75,12 +67,13 @@ pub async fn daily_token(req: Request, ctx: RouteContext<AppState>) -> Result<Re
         (Some(name), Some(url)) => Room { name, url },
         _ => {
             // The booking could not create its room: create it now (same deterministic name).
+            let id = ReservationId::parse(&row.id).ok_or(AppError::ReservationNotFound)?;
             let name = daily.room_prefix.room_for(id);
             let room = client
                 .create_room(&CreateRoom::for_session(&name, &slot, row.player_locale))
                 .await
                 .map_err(video_error)?;
-            reservations::set_room(&db, &row.id, &room).await?;
+            reservations::set_room(&db::database(&ctx.env)?, &row.id, &room).await?;
             room
         }
     };

@@ -148,56 +148,34 @@ pub struct SessionRow {
 /// How many sessions a list returns at most.
 const LIST_LIMIT: i64 = 200;
 
-/// A player's sessions: upcoming ones first (soonest first), then past ones (latest first).
-pub async fn list_for_player(
+/// A user's sessions in one role, each with the other participant: upcoming ones first (soonest
+/// first), then past ones (latest first).
+pub async fn list_for(
     db: &D1Database,
-    player: &UserId,
+    user: &UserId,
+    role: Role,
     now: Instant,
 ) -> Result<Vec<SessionRow>, AppError> {
-    Ok(query!(
-        db,
+    let (counterpart, mine) = match role {
+        Role::Player => ("cp.id = c.user_id", "r.player_id = ?1"),
+        Role::Coach => ("cp.id = r.player_id", "c.user_id = ?1"),
+    };
+    let sql = format!(
         "SELECT r.id, r.announcement_id, a.title AS announcement_title, r.coach_id, r.player_id,
                 r.start_at, r.end_at, r.status, r.daily_room_url, r.discord_channel_url,
-                cu.id AS counterpart_id, cu.name AS counterpart_name
+                cp.id AS counterpart_id, cp.name AS counterpart_name
          FROM reservations r
          JOIN announcements a ON a.id = r.announcement_id
          JOIN coaches c ON c.id = r.coach_id
-         JOIN users cu ON cu.id = c.user_id
-         WHERE r.player_id = ?1
+         JOIN users cp ON {counterpart}
+         WHERE {mine}
          ORDER BY r.end_at <= ?2, CASE WHEN r.end_at > ?2 THEN r.start_at ELSE -r.start_at END
-         LIMIT ?3",
-        player.as_str(),
-        now.timestamp(),
-        LIST_LIMIT
-    )?
-    .all()
-    .await?
-    .results::<SessionRow>()?)
-}
-
-/// A coach's sessions, in the same order, with their players.
-pub async fn list_for_coach(
-    db: &D1Database,
-    coach_user: &UserId,
-    now: Instant,
-) -> Result<Vec<SessionRow>, AppError> {
-    Ok(query!(
-        db,
-        "SELECT r.id, r.announcement_id, a.title AS announcement_title, r.coach_id, r.player_id,
-                r.start_at, r.end_at, r.status, r.daily_room_url, r.discord_channel_url,
-                pu.id AS counterpart_id, pu.name AS counterpart_name
-         FROM reservations r
-         JOIN announcements a ON a.id = r.announcement_id
-         JOIN coaches c ON c.id = r.coach_id
-         JOIN users pu ON pu.id = r.player_id
-         WHERE c.user_id = ?1
-         ORDER BY r.end_at <= ?2, CASE WHEN r.end_at > ?2 THEN r.start_at ELSE -r.start_at END
-         LIMIT ?3",
-        coach_user.as_str(),
-        now.timestamp(),
-        LIST_LIMIT
-    )?
-    .all()
-    .await?
-    .results::<SessionRow>()?)
+         LIMIT ?3"
+    );
+    Ok(
+        query!(db, &sql, user.as_str(), now.timestamp(), LIST_LIMIT)?
+            .all()
+            .await?
+            .results::<SessionRow>()?,
+    )
 }
