@@ -3,6 +3,9 @@
 
 use std::fmt;
 
+use std::time::Duration;
+
+use crate::daily::retry::RetryPolicy;
 use crate::domain::ids::RoomPrefix;
 
 /// A secret string whose `Debug` never shows the value.
@@ -52,6 +55,7 @@ pub struct DailyConfig {
     pub base_url: String,
     pub domain_id: Option<String>,
     pub room_prefix: RoomPrefix,
+    pub retry: RetryPolicy,
 }
 
 impl DailyConfig {
@@ -114,11 +118,31 @@ impl Config {
                     reason: e.to_string(),
                 })?,
             };
+            let millis = |name: &'static str, default: Duration| match get(name) {
+                None => Ok(default),
+                Some(raw) => raw
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|ms| (1..=60_000).contains(ms))
+                    .map(Duration::from_millis)
+                    .ok_or(ConfigError::Invalid {
+                        name,
+                        reason: "must be a number of milliseconds from 1 to 60000".into(),
+                    }),
+            };
+            let defaults = RetryPolicy::default();
+            let retry = RetryPolicy {
+                attempt_timeout: millis("DAILY_TIMEOUT_MS", defaults.attempt_timeout)?,
+                deadline: millis("DAILY_DEADLINE_MS", defaults.deadline)?,
+                ..defaults
+            };
             Ok(DailyConfig {
                 api_key,
                 base_url,
                 domain_id: get("DAILY_DOMAIN_ID"),
                 room_prefix,
+                retry,
             })
         })();
 
@@ -218,6 +242,26 @@ mod tests {
             pairs.push(("DEV_LOGIN", v));
             assert!(!config(&pairs).dev_login, "{v}");
         }
+    }
+
+    #[test]
+    fn daily_timeouts_default_and_can_be_set() {
+        let daily = config(FULL).daily.unwrap();
+        assert_eq!(daily.retry, RetryPolicy::default());
+        let mut pairs = FULL.to_vec();
+        pairs.extend([("DAILY_TIMEOUT_MS", "250"), ("DAILY_DEADLINE_MS", "1500")]);
+        let daily = config(&pairs).daily.unwrap();
+        assert_eq!(daily.retry.attempt_timeout, Duration::from_millis(250));
+        assert_eq!(daily.retry.deadline, Duration::from_millis(1500));
+        let mut pairs = FULL.to_vec();
+        pairs.push(("DAILY_TIMEOUT_MS", "soon"));
+        assert!(matches!(
+            config(&pairs).daily,
+            Err(ConfigError::Invalid {
+                name: "DAILY_TIMEOUT_MS",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -38,6 +38,14 @@ pub enum AppError {
     SessionEnded,
     #[error("this reservation was cancelled")]
     ReservationCancelled,
+    #[error("the session has started and can no longer be moved")]
+    SessionStarted,
+    #[error("Idempotency-Key must be 1 to 255 visible ASCII characters")]
+    InvalidIdempotencyKey,
+    #[error("this Idempotency-Key was used with another request body")]
+    IdempotencyKeyReused,
+    #[error("a request with this Idempotency-Key is still being processed; retry shortly")]
+    IdempotencyKeyInFlight,
     #[error("the video service is not configured: {0}")]
     DailyNotConfigured(ConfigError),
     #[error("sign-in is not configured: {0}")]
@@ -60,7 +68,9 @@ impl AppError {
             | AppError::CoachNotFound
             | AppError::UnknownDemoUser => 404,
             AppError::MethodNotAllowed => 405,
-            AppError::InvalidJson => 400,
+            AppError::InvalidJson | AppError::InvalidIdempotencyKey => 400,
+            AppError::IdempotencyKeyReused => 422,
+            AppError::IdempotencyKeyInFlight | AppError::SessionStarted => 409,
             AppError::PayloadTooLarge { .. } => 413,
             AppError::Booking(b) => match b {
                 B::NotAnObject | B::MissingField(_) | B::InvalidField { .. } => 400,
@@ -91,6 +101,10 @@ impl AppError {
             AppError::ReservationNotFound => "reservation_not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::InvalidJson => "invalid_json",
+            AppError::InvalidIdempotencyKey => "invalid_idempotency_key",
+            AppError::IdempotencyKeyReused => "idempotency_key_reused",
+            AppError::IdempotencyKeyInFlight => "idempotency_key_in_use",
+            AppError::SessionStarted => "session_started",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::Booking(b) => match b {
                 B::NotAnObject => "invalid_body",
@@ -121,7 +135,11 @@ impl AppError {
 
     /// Seconds a client should wait before retrying, when that is known.
     pub fn retry_after(&self) -> Option<u32> {
-        matches!(self, AppError::VideoUnavailable(_)).then_some(5)
+        match self {
+            AppError::VideoUnavailable(_) => Some(5),
+            AppError::IdempotencyKeyInFlight => Some(1),
+            _ => None,
+        }
     }
 
     /// What the log should say: the full cause for server faults, nothing for client mistakes.

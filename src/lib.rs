@@ -10,9 +10,15 @@ mod db;
 mod domain;
 mod error;
 mod http;
+mod idempotency;
+mod jobs;
+mod video;
 mod web;
 
-use worker::{event, Context, Env, Request, Response, Result, Router};
+use worker::{
+    console_error, event, Context, Env, Request, Response, Result, Router, ScheduleContext,
+    ScheduledEvent,
+};
 
 use api::AppState;
 use config::Config;
@@ -24,9 +30,24 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
+fn config(env: &Env) -> Config {
+    Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()))
+}
+
+/// Every minute (wrangler.toml `[triggers]`): keeps rooms in step and purges old keys.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    if let Err(e) = jobs::run(&env, &config(&env), http::now()).await {
+        console_error!(
+            "scheduled run failed: {}",
+            e.log_detail().unwrap_or_else(|| e.to_string())
+        );
+    }
+}
+
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let config = Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
+    let config = config(&env);
     let response = Router::with_data(AppState { config })
         .get("/healthz", |_, _| Response::ok("ok"))
         .get_async("/", |req, ctx| respond(api::page::index(req, ctx)))
@@ -41,6 +62,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         })
         .get_async("/reservations/:id", |req, ctx| {
             respond(api::reservations::show(req, ctx))
+        })
+        .patch_async("/reservations/:id", |req, ctx| {
+            respond(api::reservations::reschedule(req, ctx))
+        })
+        .post_async("/reservations/:id/cancel", |req, ctx| {
+            respond(api::reservations::cancel(req, ctx))
         })
         .get_async("/reservations/:id/daily-token", |req, ctx| {
             respond(api::tokens::daily_token(req, ctx))

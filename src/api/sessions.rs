@@ -7,6 +7,7 @@ use worker::{Request, Response, RouteContext};
 use super::AppState;
 use crate::db::{self, reservations, reservations::SessionRow, users};
 use crate::domain::time::{self, from_unix, Slot};
+use crate::domain::video::VideoStatus;
 use crate::domain::window::{JoinWindow, Role};
 use crate::error::AppError;
 use crate::http;
@@ -35,6 +36,8 @@ struct SessionView {
     counterpart: Counterpart,
     daily_room_url: Option<String>,
     discord_channel_url: Option<String>,
+    video_status: VideoStatus,
+    rescheduled_at: Option<String>,
     opens_at: String,
     closes_at: String,
 }
@@ -64,6 +67,8 @@ fn view(row: SessionRow, role: Role) -> SessionView {
         },
         daily_room_url: row.daily_room_url,
         discord_channel_url: safe_discord_url(row.discord_channel_url),
+        video_status: row.video_status,
+        rescheduled_at: row.rescheduled_at.map(|t| time::format(from_unix(t))),
         opens_at: time::format(window.opens_at),
         closes_at: time::format(window.closes_at),
     }

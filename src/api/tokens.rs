@@ -7,14 +7,15 @@ use worker::{Request, Response, RouteContext};
 
 use super::AppState;
 use crate::daily::client::DailyClient;
-use crate::daily::rooms::{CreateRoom, DailyError, Room};
+use crate::daily::rooms::{DailyError, Room};
 use crate::daily::token::{MeetingTokenClaims, Participant, TokenSigner};
-use crate::db::{self, reservations};
-use crate::domain::ids::ReservationId;
+use crate::db;
 use crate::domain::time;
+use crate::domain::video::VideoStatus;
 use crate::domain::window::{Closed, JoinWindow, Role};
 use crate::error::AppError;
 use crate::http;
+use crate::video;
 use crate::web::Embed;
 
 #[derive(Serialize)]
@@ -63,18 +64,16 @@ pub async fn daily_token(req: Request, ctx: RouteContext<AppState>) -> Result<Re
     })?;
 
     let client = DailyClient::new(daily);
-    let room = match (row.daily_room_name, row.daily_room_url) {
-        (Some(name), Some(url)) => Room { name, url },
+    let room = match (&row.daily_room_name, &row.daily_room_url, row.video_status) {
+        (Some(name), Some(url), VideoStatus::Ready) => Room {
+            name: name.clone(),
+            url: url.clone(),
+            config: Default::default(),
+        },
+        // No room yet (Daily failed at booking), or one still to move after a reschedule.
         _ => {
-            // The booking could not create its room: create it now (same deterministic name).
-            let id = ReservationId::parse(&row.id).ok_or(AppError::ReservationNotFound)?;
-            let name = daily.room_prefix.room_for(id);
-            let room = client
-                .create_room(&CreateRoom::for_session(&name, &slot, row.player_locale))
-                .await
-                .map_err(video_error)?;
-            reservations::set_room(&db::database(&ctx.env)?, &row.id, &room).await?;
-            room
+            let db = db::database(&ctx.env)?;
+            video::heal(&db, daily, &row).await?.map_err(video_error)?
         }
     };
     let domain_id = client.domain_id().await.map_err(video_error)?;

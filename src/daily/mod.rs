@@ -2,5 +2,6 @@
 //! and the small HTTP client that sends them (shell).
 
 pub mod client;
+pub mod retry;
 pub mod rooms;
 pub mod token;

@@ -5,7 +5,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::domain::ids::RoomName;
 use crate::domain::time::Slot;
-use crate::domain::window::room_expiry;
+use crate::domain::window::{room_expiry, Role};
 
 /// The Prebuilt UI language of a room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +59,47 @@ impl<'a> CreateRoom<'a> {
 pub struct Room {
     pub name: String,
     pub url: String,
+    #[serde(default)]
+    pub config: RoomConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct RoomConfig {
+    #[serde(default)]
+    pub exp: Option<i64>,
+    #[serde(default)]
+    pub nbf: Option<i64>,
+}
+
+/// `POST /rooms/:name` body that moves a room to a new window: no joining before `nbf`
+/// (so tokens of the old window stop working), closing and ejecting at `exp`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UpdateRoom {
+    pub properties: WindowProperties,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WindowProperties {
+    pub nbf: i64,
+    pub exp: i64,
+}
+
+impl UpdateRoom {
+    pub fn for_window(slot: &Slot) -> Self {
+        Self {
+            properties: WindowProperties {
+                nbf: (slot.start() - Role::Coach.lead_time()).timestamp(),
+                exp: room_expiry(slot).timestamp(),
+            },
+        }
+    }
+}
+
+/// `DELETE /rooms/:name` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Deleted {
+    #[serde(default)]
+    pub deleted: bool,
 }
 
 /// `GET /` (domain configuration).
@@ -97,6 +138,11 @@ pub enum DailyError {
 }
 
 impl DailyError {
+    /// Daily's "not found" (a room deleted, expired or never created).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, DailyError::Rejected { status: 404, .. })
+    }
+
     /// Daily's answer when a room of that name exists: a 400 told apart only by its `info`.
     pub fn is_room_exists(&self) -> bool {
         matches!(self, DailyError::Rejected { status: 400, error, info }

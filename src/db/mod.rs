@@ -2,6 +2,7 @@
 //! Times are stored as unix seconds (INTEGER) everywhere.
 
 pub mod catalog;
+pub mod idempotency;
 pub mod reservations;
 pub mod users;
 

@@ -2,17 +2,30 @@
 //! fields, and the session lists.
 
 use serde::Deserialize;
-use worker::{query, D1Database};
+use worker::{query, D1Database, D1PreparedStatement, D1Result};
 
 use crate::auth::Identity;
 use crate::daily::rooms::{Lang, Room};
 use crate::domain::booking::NewBooking;
 use crate::domain::ids::{ReservationId, UserId};
 use crate::domain::time::{Instant, Slot};
-use crate::domain::window::Role;
+use crate::domain::video::{VideoStatus, MAX_HEAL_ATTEMPTS};
+use crate::domain::window::{grace_after_end, Role};
 use crate::error::AppError;
+use crate::idempotency::IdempotencyKey;
 
+use super::idempotency;
 use super::users::upsert_user;
+
+/// Rows a statement changed.
+pub fn changes(result: &D1Result) -> usize {
+    result
+        .meta()
+        .ok()
+        .flatten()
+        .and_then(|m| m.changes)
+        .unwrap_or(0)
+}
 
 /// A reservation as stored, with the coach's user id so the caller's role can be told.
 #[derive(Debug, Clone, Deserialize)]
@@ -28,6 +41,9 @@ pub struct ReservationRow {
     pub status: String,
     pub daily_room_name: Option<String>,
     pub daily_room_url: Option<String>,
+    pub video_status: VideoStatus,
+    pub video_attempts: i64,
+    pub rescheduled_at: Option<i64>,
     pub created_at: i64,
 }
 
@@ -48,19 +64,34 @@ impl ReservationRow {
     }
 }
 
+/// What a booking attempt did.
+pub struct Inserted {
+    /// The reservation row was stored.
+    pub reservation: bool,
+    /// With an Idempotency-Key: this request claimed the key (else an earlier one holds it).
+    pub claimed: bool,
+}
+
 /// Stores a booking if, and only if, the offer matches and neither the coach nor the player has
-/// another live session in that slot: one statement, so two concurrent bookings cannot both
-/// pass the check. The player's profile is refreshed in the same atomic batch.
-/// Returns `false` when nothing was inserted (the caller then finds out why).
+/// another live session in that slot: one guarded statement, so two concurrent bookings cannot
+/// both pass the check. In the same atomic batch: the player's profile is refreshed and, with
+/// an Idempotency-Key, the key is claimed; the insert then happens only under this claim.
 pub async fn insert_if_free(
     db: &D1Database,
     id: ReservationId,
     booking: &NewBooking,
     player: &Identity,
     now: Instant,
-) -> Result<bool, AppError> {
-    let insert = query!(
-        db,
+    key: Option<(&IdempotencyKey, &str)>,
+) -> Result<Inserted, AppError> {
+    let claimed_by_this_request = match key {
+        Some(_) => {
+            "AND EXISTS (SELECT 1 FROM idempotency_keys k
+                         WHERE k.user_id = ?4 AND k.key = ?8 AND k.reservation_id = ?1)"
+        }
+        None => "AND ?8 IS NULL",
+    };
+    let sql = format!(
         "INSERT INTO reservations
            (id, announcement_id, coach_id, player_id, start_at, end_at, status, created_at)
          SELECT ?1, a.id, a.coach_id, ?4, ?5, ?6, 'confirmed', ?7
@@ -68,34 +99,43 @@ pub async fn insert_if_free(
          WHERE a.id = ?2 AND a.coach_id = ?3 AND a.is_active = 1
            AND a.duration_minutes * 60 = ?6 - ?5
            AND c.user_id <> ?4
+           {claimed_by_this_request}
            AND NOT EXISTS (
              SELECT 1 FROM reservations r
              WHERE r.status <> 'cancelled' AND r.start_at < ?6 AND r.end_at > ?5
                AND (r.coach_id = ?3 OR r.player_id = ?4 OR r.player_id = c.user_id
-                    OR r.coach_id IN (SELECT id FROM coaches WHERE user_id = ?4)))",
+                    OR r.coach_id IN (SELECT id FROM coaches WHERE user_id = ?4)))"
+    );
+    let insert = query!(
+        db,
+        &sql,
         id.to_string(),
         booking.announcement_id.as_str(),
         booking.coach_id.as_str(),
         player.user_id.as_str(),
         booking.slot.start().timestamp(),
         booking.slot.end().timestamp(),
-        now.timestamp()
+        now.timestamp(),
+        key.map(|(k, _)| k.as_str())
     )?;
-    let results = db
-        .batch(vec![upsert_user(db, player, now)?, insert])
-        .await?;
-    let changes = results
-        .last()
-        .and_then(|r| r.meta().ok().flatten())
-        .and_then(|m| m.changes)
-        .unwrap_or(0);
-    Ok(changes == 1)
+    let mut statements = Vec::with_capacity(3);
+    if let Some((k, hash)) = key {
+        statements.push(idempotency::claim(db, &player.user_id, k, hash, id, now)?);
+    }
+    statements.push(upsert_user(db, player, now)?);
+    statements.push(insert);
+    let results = db.batch(statements).await?;
+    Ok(Inserted {
+        reservation: results.last().map(changes) == Some(1),
+        claimed: key.is_none() || results.first().map(changes) == Some(1),
+    })
 }
 
 const SELECT_RESERVATION: &str =
     "SELECT r.id, r.announcement_id, r.coach_id, c.user_id AS coach_user_id,
         r.player_id, pu.locale AS player_locale, r.start_at, r.end_at, r.status,
-        r.daily_room_name, r.daily_room_url, r.created_at
+        r.daily_room_name, r.daily_room_url, r.video_status, r.video_attempts, r.rescheduled_at,
+        r.created_at
  FROM reservations r JOIN coaches c ON c.id = r.coach_id JOIN users pu ON pu.id = r.player_id";
 
 /// A reservation as seen by one of its two participants; `None` for anyone else.
@@ -114,18 +154,154 @@ pub async fn find_for_participant(
     .await?)
 }
 
-/// Records the Daily room of a reservation.
-pub async fn set_room(db: &D1Database, id: &str, room: &Room) -> Result<(), AppError> {
-    query!(
+/// Records the Daily room of a live reservation: `ready`. Returns `false` if the reservation was
+/// cancelled meanwhile (the caller then removes the room).
+fn set_room(db: &D1Database, id: &str, room: &Room) -> Result<D1PreparedStatement, AppError> {
+    Ok(query!(
         db,
-        "UPDATE reservations SET daily_room_name = ?2, daily_room_url = ?3 WHERE id = ?1",
+        "UPDATE reservations
+         SET daily_room_name = ?2, daily_room_url = ?3, video_status = 'ready',
+             video_attempts = 0, video_retry_at = 0
+         WHERE id = ?1 AND status = 'confirmed'",
         id,
         &room.name,
         &room.url
+    )?)
+}
+
+pub async fn record_room(db: &D1Database, id: &str, room: &Room) -> Result<bool, AppError> {
+    Ok(changes(&set_room(db, id, room)?.run().await?) == 1)
+}
+
+/// A failed attempt of the scheduled handler: try again later, or give up (`failed`).
+pub async fn record_video_failure(
+    db: &D1Database,
+    id: &str,
+    attempts: i64,
+    retry_at: Instant,
+    give_up: bool,
+) -> Result<(), AppError> {
+    let status = if give_up { "failed" } else { "pending" };
+    query!(
+        db,
+        "UPDATE reservations
+         SET video_attempts = ?2, video_retry_at = ?3,
+             video_status = CASE WHEN status = 'cancelled' THEN video_status ELSE ?4 END
+         WHERE id = ?1 AND video_status <> 'deleted'",
+        id,
+        attempts,
+        retry_at.timestamp(),
+        status
     )?
     .run()
     .await?;
     Ok(())
+}
+
+/// The room of a cancelled reservation is gone.
+pub async fn record_room_deleted(db: &D1Database, id: &str) -> Result<(), AppError> {
+    query!(
+        db,
+        "UPDATE reservations SET video_status = 'deleted', video_attempts = 0, video_retry_at = 0
+         WHERE id = ?1 AND status = 'cancelled'",
+        id
+    )?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Cancels a confirmed reservation; `false` if it was not confirmed any more.
+pub async fn cancel(db: &D1Database, id: &str, now: Instant) -> Result<bool, AppError> {
+    let result = query!(
+        db,
+        "UPDATE reservations SET status = 'cancelled', cancelled_at = ?2, video_retry_at = 0
+         WHERE id = ?1 AND status = 'confirmed'",
+        id,
+        now.timestamp()
+    )?
+    .run()
+    .await?;
+    Ok(changes(&result) == 1)
+}
+
+/// Moves a reservation that has not started to a new slot of the same length, if neither
+/// participant has another live session there: one guarded statement, like the booking. The
+/// room must then follow (`pending` until it does).
+pub async fn reschedule_if_free(
+    db: &D1Database,
+    row: &ReservationRow,
+    slot: &Slot,
+    now: Instant,
+) -> Result<bool, AppError> {
+    let result = query!(
+        db,
+        "UPDATE reservations
+         SET start_at = ?2, end_at = ?3, rescheduled_at = ?4,
+             video_status = 'pending', video_attempts = 0, video_retry_at = 0
+         WHERE id = ?1 AND status = 'confirmed' AND start_at > ?4
+           AND ?3 - ?2 = end_at - start_at
+           AND NOT EXISTS (
+             SELECT 1 FROM reservations r
+             WHERE r.id <> ?1 AND r.status <> 'cancelled' AND r.start_at < ?3 AND r.end_at > ?2
+               AND (r.coach_id = ?5 OR r.player_id = ?6 OR r.player_id = ?7
+                    OR r.coach_id IN (SELECT id FROM coaches WHERE user_id = ?6)))",
+        &row.id,
+        slot.start().timestamp(),
+        slot.end().timestamp(),
+        now.timestamp(),
+        &row.coach_id,
+        &row.player_id,
+        &row.coach_user_id
+    )?
+    .run()
+    .await?;
+    Ok(changes(&result) == 1)
+}
+
+/// Live reservations whose room must be created or moved, due now; oldest work first.
+pub async fn due_rooms(
+    db: &D1Database,
+    now: Instant,
+    limit: i64,
+) -> Result<Vec<ReservationRow>, AppError> {
+    Ok(query!(
+        db,
+        &format!(
+            "{SELECT_RESERVATION}
+             WHERE r.status = 'confirmed' AND r.video_status = 'pending'
+               AND r.video_retry_at <= ?1 AND r.video_attempts < ?2 AND r.end_at + ?3 > ?1
+             ORDER BY r.video_retry_at, r.start_at LIMIT ?4"
+        ),
+        now.timestamp(),
+        MAX_HEAL_ATTEMPTS,
+        grace_after_end().num_seconds(),
+        limit
+    )?
+    .all()
+    .await?
+    .results::<ReservationRow>()?)
+}
+
+/// Cancelled reservations whose room may still exist, due now.
+pub async fn due_deletions(
+    db: &D1Database,
+    now: Instant,
+    limit: i64,
+) -> Result<Vec<ReservationRow>, AppError> {
+    Ok(query!(
+        db,
+        &format!(
+            "{SELECT_RESERVATION}
+             WHERE r.status = 'cancelled' AND r.video_status <> 'deleted' AND r.video_retry_at <= ?1
+             ORDER BY r.video_retry_at LIMIT ?2"
+        ),
+        now.timestamp(),
+        limit
+    )?
+    .all()
+    .await?
+    .results::<ReservationRow>()?)
 }
 
 /// One line of a session list: the reservation, its offer and the other participant.
@@ -141,6 +317,8 @@ pub struct SessionRow {
     pub status: String,
     pub daily_room_url: Option<String>,
     pub discord_channel_url: Option<String>,
+    pub video_status: VideoStatus,
+    pub rescheduled_at: Option<i64>,
     pub counterpart_id: String,
     pub counterpart_name: String,
 }
@@ -163,7 +341,7 @@ pub async fn list_for(
     let sql = format!(
         "SELECT r.id, r.announcement_id, a.title AS announcement_title, r.coach_id, r.player_id,
                 r.start_at, r.end_at, r.status, r.daily_room_url, r.discord_channel_url,
-                cp.id AS counterpart_id, cp.name AS counterpart_name
+                r.video_status, r.rescheduled_at, cp.id AS counterpart_id, cp.name AS counterpart_name
          FROM reservations r
          JOIN announcements a ON a.id = r.announcement_id
          JOIN coaches c ON c.id = r.coach_id

@@ -91,6 +91,39 @@ impl TryFrom<&Value> for NewBooking {
     }
 }
 
+/// A new slot for an existing reservation (`PATCH /reservations/:id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reschedule {
+    pub slot: Slot,
+}
+
+impl TryFrom<&Value> for Reschedule {
+    type Error = BookingError;
+
+    fn try_from(body: &Value) -> Result<Self, Self::Error> {
+        let body = body.as_object().ok_or(BookingError::NotAnObject)?;
+        Ok(Self {
+            slot: Slot::new(date(body, "startDate")?, date(body, "endDate")?)?,
+        })
+    }
+}
+
+impl Reschedule {
+    /// The new slot starts in the future and lasts as long as the old one.
+    pub fn check(&self, current: &Slot, now: Instant) -> Result<(), BookingError> {
+        if self.slot.start() <= now {
+            return Err(BookingError::StartInPast);
+        }
+        if self.slot.seconds() != current.seconds() {
+            return Err(BookingError::DurationMismatch {
+                expected: current.minutes(),
+                got: self.slot.minutes(),
+            });
+        }
+        Ok(())
+    }
+}
+
 impl NewBooking {
     /// Rules that need only the clock.
     pub fn check_timing(&self, now: Instant) -> Result<(), BookingError> {
@@ -235,6 +268,35 @@ mod tests {
         assert_eq!(
             booking.check_timing(at_start),
             Err(BookingError::StartInPast)
+        );
+    }
+
+    #[test]
+    fn a_reschedule_keeps_the_length_and_starts_in_the_future() {
+        let current = NewBooking::try_from(&body()).unwrap().slot;
+        let now = parse_rfc3339("2026-11-24T12:00:00Z").unwrap();
+        let later = json!({"startDate": "2026-11-25T18:00:00Z", "endDate": "2026-11-25T19:00:00Z"});
+        assert_eq!(
+            Reschedule::try_from(&later).unwrap().check(&current, now),
+            Ok(())
+        );
+        let longer =
+            json!({"startDate": "2026-11-25T18:00:00Z", "endDate": "2026-11-25T19:30:00Z"});
+        assert_eq!(
+            Reschedule::try_from(&longer).unwrap().check(&current, now),
+            Err(BookingError::DurationMismatch {
+                expected: 60,
+                got: 90
+            })
+        );
+        let past = json!({"startDate": "2026-11-24T10:00:00Z", "endDate": "2026-11-24T11:00:00Z"});
+        assert_eq!(
+            Reschedule::try_from(&past).unwrap().check(&current, now),
+            Err(BookingError::StartInPast)
+        );
+        assert_eq!(
+            Reschedule::try_from(&json!({"startDate": "2026-11-25T18:00:00Z"})),
+            Err(BookingError::MissingField("endDate"))
         );
     }
 

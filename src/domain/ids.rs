@@ -135,6 +135,11 @@ impl Default for RoomPrefix {
 }
 
 impl RoomName {
+    /// A name read back from our own records (it was valid when the room was created).
+    pub fn from_stored(name: String) -> Self {
+        Self(name)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -4,4 +4,5 @@
 pub mod booking;
 pub mod ids;
 pub mod time;
+pub mod video;
 pub mod window;

@@ -39,6 +39,8 @@ describe('POST /reservations', () => {
         startDate: s.startDate,
         endDate: s.endDate,
         status: 'confirmed',
+        videoStatus: 'ready',
+        rescheduledAt: null,
         dailyRoomName: `edgemy-${r.id}`,
         dailyRoomUrl: `${standin.origin}/edgemy-${r.id}`,
       },

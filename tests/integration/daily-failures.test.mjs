@@ -1,5 +1,6 @@
 // A booking never depends on Daily being up: the reservation is kept, and its room is created
-// at the first token request. Daily's "room already exists" answer reuses that room.
+// at the first token request. Transient failures are retried a few times; 4xx, redirects and
+// malformed answers never are. Daily's "room already exists" answer reuses that room.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStandin } from '../support/standin.mjs';
@@ -34,21 +35,25 @@ async function bookWhileDailyFails(fault) {
 const roomRequests = async () => (await standin.calls()).filter((c) => c.method === 'POST' && c.path === '/rooms');
 
 describe('Daily failing at booking', () => {
-  for (const [what, fault] of [
-    ['a 500', { status: 500 }],
-    ['a 503', { status: 503 }],
-    ['a 429', { status: 429 }],
-    ['malformed JSON', { malformed: true }],
-    ['a redirect', { redirect: 'https://example.invalid/rooms' }],
+  for (const [what, fault, attempts] of [
+    ['a 500', { status: 500 }, 4],
+    ['a 503', { status: 503 }, 4],
+    ['a 429', { status: 429 }, 4],
+    ['malformed JSON', { malformed: true }, 1],
+    ['a redirect', { redirect: 'https://example.invalid/rooms' }, 1],
+    ['a 400', { status: 400 }, 1],
   ]) {
-    test(`${what}: the reservation is kept without a room`, async () => {
+    test(`${what}: the reservation is kept without a room (${attempts} attempt${attempts > 1 ? 's' : ''})`, async () => {
       const { res } = await bookWhileDailyFails(fault);
       assert.equal(res.status, 201, res.text);
       assert.equal(res.body.dailyRoomName, null);
       assert.equal(res.body.dailyRoomUrl, null);
-      const [row] = await worker.rows('SELECT status, daily_room_name, daily_room_url FROM reservations WHERE id = ?1', res.body.id);
-      assert.deepEqual({ ...row }, { status: 'confirmed', daily_room_name: null, daily_room_url: null });
-      assert.equal((await roomRequests()).length, 1, 'one request, not followed or retried at booking');
+      assert.equal(res.body.videoStatus, 'pending');
+      const [row] = await worker.rows('SELECT status, video_status, daily_room_name FROM reservations WHERE id = ?1', res.body.id);
+      assert.deepEqual({ ...row }, { status: 'confirmed', video_status: 'pending', daily_room_name: null });
+      const calls = await roomRequests();
+      assert.equal(calls.length, attempts, 'transient failures retried, others not, redirects not followed');
+      assert.ok(calls.every((c) => c.body.name === `edgemy-${res.body.id}`), 'every retry asks for the same room');
     });
   }
 
@@ -88,7 +93,13 @@ describe('Daily failing at booking', () => {
     assert.equal(token.status, 200, token.text);
     assert.equal(token.body.roomUrl, ghost.body.url);
     const calls = (await standin.calls()).map((c) => [c.method, c.path, c.status]);
-    assert.deepEqual(calls, [['POST', '/rooms', 400], ['GET', `/rooms/edgemy-${id}`, 200]]);
+    assert.deepEqual(calls, [
+      ['POST', '/rooms', 400],
+      ['GET', `/rooms/edgemy-${id}`, 200],
+      ['POST', `/rooms/edgemy-${id}`, 200], // the leftover room had no expiry: given the session's window
+    ]);
+    const room = await standin.api('GET', `/rooms/edgemy-${id}`);
+    assert.equal(room.body.config.exp, Math.floor(Date.parse(res.body.endDate) / 1000) + 1800);
     const rooms = (await standin.api('GET', '/rooms')).body.data.filter((r) => r.name === `edgemy-${id}`);
     assert.equal(rooms.length, 1);
   });

@@ -44,6 +44,8 @@ describe('session lists', () => {
       counterpart: { id: coach.user.id, name: 'Camille Coach' },
       dailyRoomUrl: sooner.dailyRoomUrl,
       discordChannelUrl: null,
+      videoStatus: 'ready',
+      rescheduledAt: null,
       opensAt: new Date((unix(sooner.startDate) - 15 * 60) * 1000).toISOString().replace('.000Z', 'Z'),
       closesAt: new Date((unix(sooner.endDate) + 30 * 60) * 1000).toISOString().replace('.000Z', 'Z'),
     });

@@ -88,6 +88,8 @@ export async function startWorker({ standin, vars = {} } = {}) {
     url,
     db,
     request,
+    /** Runs the Cron Trigger's scheduled handler once, as the runtime would every minute. */
+    scheduled: async () => (await mf.getWorker()).scheduled({ cron: '* * * * *', scheduledTime: new Date() }),
     /** The rows of a query against the Worker's D1. */
     rows: async (sql, ...params) => (await db.prepare(sql).bind(...params).all()).results,
     stop: () => mf.dispose(),

@@ -1,0 +1,106 @@
+//! Idempotency-Key records of `POST /reservations`, scoped to the caller.
+
+use serde::Deserialize;
+use worker::{query, D1Database, D1PreparedStatement};
+
+use crate::domain::ids::{ReservationId, UserId};
+use crate::domain::time::Instant;
+use crate::error::AppError;
+use crate::idempotency::IdempotencyKey;
+
+/// Claims a key for one request (nothing happens if another request holds it).
+pub fn claim(
+    db: &D1Database,
+    user: &UserId,
+    key: &IdempotencyKey,
+    request_hash: &str,
+    reservation: ReservationId,
+    now: Instant,
+) -> Result<D1PreparedStatement, AppError> {
+    Ok(query!(
+        db,
+        "INSERT INTO idempotency_keys (user_id, key, request_hash, reservation_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (user_id, key) DO NOTHING",
+        user.as_str(),
+        key.as_str(),
+        request_hash,
+        reservation.to_string(),
+        now.timestamp()
+    )?)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct KeyRecord {
+    pub request_hash: String,
+    pub reservation_id: String,
+    pub response_status: Option<u16>,
+    pub response_body: Option<String>,
+}
+
+pub async fn find(
+    db: &D1Database,
+    user: &UserId,
+    key: &IdempotencyKey,
+) -> Result<Option<KeyRecord>, AppError> {
+    Ok(query!(
+        db,
+        "SELECT request_hash, reservation_id, response_status, response_body
+         FROM idempotency_keys WHERE user_id = ?1 AND key = ?2",
+        user.as_str(),
+        key.as_str()
+    )?
+    .first::<KeyRecord>(None)
+    .await?)
+}
+
+/// Keeps the answer of the request that holds the claim, to replay it.
+pub fn store(
+    db: &D1Database,
+    user: &UserId,
+    key: &IdempotencyKey,
+    reservation: ReservationId,
+    status: u16,
+    body: &str,
+) -> Result<D1PreparedStatement, AppError> {
+    Ok(query!(
+        db,
+        "UPDATE idempotency_keys SET response_status = ?4, response_body = ?5
+         WHERE user_id = ?1 AND key = ?2 AND reservation_id = ?3",
+        user.as_str(),
+        key.as_str(),
+        reservation.to_string(),
+        status,
+        body
+    )?)
+}
+
+/// Gives a claim up (after a server fault), so that a retry runs the request again.
+pub async fn release(
+    db: &D1Database,
+    user: &UserId,
+    key: &IdempotencyKey,
+    reservation: ReservationId,
+) -> Result<(), AppError> {
+    query!(
+        db,
+        "DELETE FROM idempotency_keys WHERE user_id = ?1 AND key = ?2 AND reservation_id = ?3",
+        user.as_str(),
+        key.as_str(),
+        reservation.to_string()
+    )?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Forgets keys created before `before`; returns how many.
+pub async fn purge(db: &D1Database, before: Instant) -> Result<usize, AppError> {
+    let result = query!(
+        db,
+        "DELETE FROM idempotency_keys WHERE created_at < ?1",
+        before.timestamp()
+    )?
+    .run()
+    .await?;
+    Ok(super::reservations::changes(&result))
+}

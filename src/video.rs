@@ -1,0 +1,102 @@
+//! Keeps each reservation's Daily room in step with the reservation (shell): create it, move it
+//! to a new window, delete it after a cancellation. Used by the API and the scheduled handler.
+
+use worker::{console_warn, D1Database};
+
+use crate::config::DailyConfig;
+use crate::daily::client::DailyClient;
+use crate::daily::rooms::{CreateRoom, DailyError, Room, UpdateRoom};
+use crate::db::reservations::{self, ReservationRow};
+use crate::domain::ids::{ReservationId, RoomName};
+use crate::domain::window::room_expiry;
+use crate::error::AppError;
+
+/// The room name of a reservation: the one recorded, else the deterministic one.
+pub fn room_name(daily: &DailyConfig, row: &ReservationRow) -> Result<RoomName, DailyError> {
+    if let Some(name) = &row.daily_room_name {
+        return Ok(RoomName::from_stored(name.clone()));
+    }
+    let id = ReservationId::parse(&row.id).ok_or_else(|| DailyError::Malformed {
+        status: 0,
+        detail: format!("reservation id {} is not a UUID", row.id),
+    })?;
+    Ok(daily.room_prefix.room_for(id))
+}
+
+/// Makes sure the room exists for the reservation's current window: create it (or read back
+/// the one an earlier attempt made), and move it if its window is not the reservation's.
+pub async fn ensure_room(daily: &DailyConfig, row: &ReservationRow) -> Result<Room, DailyError> {
+    let client = DailyClient::new(daily);
+    let name = room_name(daily, row)?;
+    let slot = row.slot();
+    let room = client
+        .create_room(&CreateRoom::for_session(&name, &slot, row.player_locale))
+        .await?;
+    if room.config.exp != Some(room_expiry(&slot).timestamp()) {
+        return client
+            .update_room(&room.name, &UpdateRoom::for_window(&slot))
+            .await;
+    }
+    Ok(room)
+}
+
+/// After a reschedule: move the existing room (one request), or create one if there is none.
+pub async fn move_room(daily: &DailyConfig, row: &ReservationRow) -> Result<Room, DailyError> {
+    if let Some(name) = &row.daily_room_name {
+        let client = DailyClient::new(daily);
+        match client
+            .update_room(name, &UpdateRoom::for_window(&row.slot()))
+            .await
+        {
+            Err(e) if e.is_not_found() => {}
+            other => return other,
+        }
+    }
+    ensure_room(daily, row).await
+}
+
+/// Ensures the room and records it. If the reservation was cancelled meanwhile, the room just
+/// made is removed again, so a cancelled reservation never keeps a room.
+pub async fn heal(
+    db: &D1Database,
+    daily: &DailyConfig,
+    row: &ReservationRow,
+) -> Result<Result<Room, DailyError>, AppError> {
+    let room = match ensure_room(daily, row).await {
+        Ok(room) => room,
+        Err(e) => return Ok(Err(e)),
+    };
+    if !reservations::record_room(db, &row.id, &room).await? {
+        console_warn!(
+            "reservation {}: cancelled while its room was made; removing it",
+            row.id
+        );
+        if DailyClient::new(daily)
+            .delete_room(&room.name)
+            .await
+            .is_ok()
+        {
+            reservations::record_room_deleted(db, &row.id).await?;
+        }
+    }
+    Ok(Ok(room))
+}
+
+/// Deletes the room of a cancelled reservation (a room already gone counts as deleted).
+pub async fn remove(
+    db: &D1Database,
+    daily: &DailyConfig,
+    row: &ReservationRow,
+) -> Result<Result<(), DailyError>, AppError> {
+    let name = match room_name(daily, row) {
+        Ok(name) => name,
+        Err(e) => return Ok(Err(e)),
+    };
+    match DailyClient::new(daily).delete_room(name.as_str()).await {
+        Ok(()) => {
+            reservations::record_room_deleted(db, &row.id).await?;
+            Ok(Ok(()))
+        }
+        Err(e) => Ok(Err(e)),
+    }
+}
