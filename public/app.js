@@ -171,6 +171,13 @@ function viewSession(session) {
     ? h('a', { class: 'button secondary discord', href: session.discordChannelUrl, target: '_blank', rel: 'noopener noreferrer', text: t('session.discord') })
     : h('p', { class: 'hint discord-missing', text: t('session.discordMissing') });
   const alert = state.alerts[session.id];
+  const live = session.status === 'confirmed' && js.kind !== 'past';
+  const cancel = live
+    ? h('button', { type: 'button', class: 'button secondary cancel', text: t('session.cancel'), onclick: (e) => askCancel(session, e.currentTarget) })
+    : null;
+  const videoNote = live && ['pending', 'failed'].includes(session.videoStatus)
+    ? h('p', { class: 'video-state', text: t(`session.video.${session.videoStatus}`) })
+    : null;
   return h('li', { class: 'session', dataset: { sessionId: session.id, state: js.kind, role: session.role } },
     h('div', { class: 'session-main' },
       h('p', { class: 'session-who', text: session.counterpart.name }),
@@ -178,11 +185,14 @@ function viewSession(session) {
       h('p', { class: 'session-when' },
         h('time', { datetime: session.startDate, text: `${formatDate(session.startDate)}, ${formatTime(session.startDate)}–${formatTime(session.endDate)}` }),
         ` · ${t('session.duration', { minutes: session.durationMinutes })}`),
-      h('span', { class: `badge status-${session.status}`, text: t(`session.status.${session.status}`) })),
+      h('span', { class: `badge status-${session.status}`, text: t(`session.status.${session.status}`) }),
+      session.rescheduledAt ? h('span', { class: 'badge rescheduled', text: t('session.rescheduled') }) : null,
+      videoNote),
     h('div', { class: 'session-actions' },
       joinButton,
       h('span', { class: 'join-state', id: stateId, 'aria-live': 'polite', text: joinText(js) }),
       discord,
+      cancel,
       alert ? h('p', { class: 'session-alert', role: 'alert', text: alert }) : null));
 }
 
@@ -312,6 +322,32 @@ async function join(session, button) {
   } finally {
     button.disabled = joinState(session, Date.now()).kind !== 'open';
   }
+}
+
+/** Asks for confirmation in a modal dialog, then cancels the reservation. */
+function askCancel(session, button) {
+  const dialog = document.getElementById('confirm-dialog');
+  document.getElementById('confirm-text').textContent = t('cancel.text', {
+    name: session.counterpart.name,
+    date: formatDate(session.startDate),
+    time: formatTime(session.startDate),
+  });
+  dialog.returnValue = '';
+  dialog.addEventListener('close', async () => {
+    if (dialog.returnValue !== 'cancel') {
+      button.focus();
+      return;
+    }
+    try {
+      await api(`/reservations/${session.id}/cancel`, { method: 'POST' });
+      state.alerts[session.id] = t('cancel.done');
+    } catch (err) {
+      if (handleAuthLoss(err)) return;
+      state.alerts[session.id] = apiMessage(err);
+    }
+    await loadLists();
+  }, { once: true });
+  dialog.showModal();
 }
 
 async function book(event) {

@@ -248,23 +248,29 @@ impl Standin {
         self.calls.len() - 1
     }
 
-    /// The first fault that applies to this request, consuming one of its `times`.
+    /// The first fault that applies to this request, consuming one of its `times`. Rules are
+    /// tried in order; a rule with a `probability` applies only when its roll says so.
     pub fn take_fault(&mut self, method: &str, path: &str) -> Option<FaultRule> {
-        let index = self.faults.iter().position(|f| f.matches(method, path))?;
-        if let Some(p) = self.faults[index].probability {
-            let roll = (self.random() % 1_000_000) as f64 / 1_000_000.0;
-            if roll >= p {
-                return None;
+        for index in 0..self.faults.len() {
+            if !self.faults[index].matches(method, path) {
+                continue;
             }
-        }
-        let rule = self.faults[index].clone();
-        if let Some(times) = &mut self.faults[index].times {
-            *times = times.saturating_sub(1);
-            if *times == 0 {
-                self.faults.remove(index);
+            if let Some(p) = self.faults[index].probability {
+                let roll = (self.random() % 1_000_000) as f64 / 1_000_000.0;
+                if roll >= p {
+                    continue;
+                }
             }
+            let rule = self.faults[index].clone();
+            if let Some(times) = &mut self.faults[index].times {
+                *times = times.saturating_sub(1);
+                if *times == 0 {
+                    self.faults.remove(index);
+                }
+            }
+            return Some(rule);
         }
-        Some(rule)
+        None
     }
 
     /// A live room (not expired).

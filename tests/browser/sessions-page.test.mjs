@@ -172,7 +172,7 @@ describe('sessions page', () => {
     await eventually(async () => (await dialog.getAttribute('data-state')) === 'joined', { what: 'joined again' });
     await page.keyboard.press('Escape');
     await eventually(async () => !(await dialog.evaluate((d) => d.open)), { what: 'Escape closed the dialog' });
-    assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('join')), true, 'focus back on Join');
+    await eventually(() => page.evaluate(() => document.activeElement?.classList.contains('join')), { what: 'focus back on Join' });
     await context.close();
   });
 
@@ -276,6 +276,61 @@ describe('sessions page', () => {
     await page.click('#book-form button[type=submit]');
     await eventually(async () => (await page.locator('.form-message').textContent()) !== '', { what: 'a message' });
     assert.equal(await page.locator('.form-message').textContent(), 'Ce créneau est déjà pris. Choisissez une autre heure.');
+    await context.close();
+  });
+
+  test('cancelling asks for confirmation: keeping changes nothing, confirming cancels', async () => {
+    const coach = await newCoach(worker, { name: 'Coach Annulation' });
+    const player = newPlayer();
+    const r = await bookAs(player, coach, slot(400));
+    const { page, context } = await openPage(browser, worker, { user: player });
+    await page.goto(worker.url);
+    const item = row(page, r.id);
+    await item.locator('button.cancel').click();
+    const confirm = page.locator('#confirm-dialog');
+    assert.equal(await confirm.evaluate((d) => d.open), true);
+    assert.match(await page.locator('#confirm-text').textContent(), /^Session avec Coach Annulation, .+ à \d\d:\d\d\. Le créneau sera libéré\.$/);
+    await page.keyboard.press('Escape');
+    assert.equal(await confirm.evaluate((d) => d.open), false);
+    assert.equal(await item.locator('.badge').first().textContent(), 'Confirmée');
+    assert.equal((await worker.rows('SELECT status FROM reservations WHERE id = ?1', r.id))[0].status, 'confirmed');
+
+    await item.locator('button.cancel').click();
+    await page.locator('#confirm-dialog button[value=cancel]').click();
+    await eventually(async () => (await row(page, r.id).locator('.badge').first().textContent()) === 'Annulée', { what: 'cancelled badge' });
+    assert.equal(await row(page, r.id).locator('.join-state').textContent(), 'Session annulée');
+    assert.equal(await row(page, r.id).locator('button.join').isDisabled(), true);
+    assert.equal(await row(page, r.id).locator('button.cancel').count(), 0);
+    assert.equal((await worker.rows('SELECT status FROM reservations WHERE id = ?1', r.id))[0].status, 'cancelled');
+    await context.close();
+  });
+
+  test('a rescheduled session shows its new time, marked as changed', async () => {
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    const r = await bookAs(player, coach, slot(500));
+    const moved = slot(800);
+    const res = await worker.request(`/reservations/${r.id}`, { as: player, method: 'PATCH', json: moved });
+    assert.equal(res.status, 200, res.text);
+    const { page, context } = await openPage(browser, worker, { user: player });
+    await page.goto(worker.url);
+    const item = row(page, r.id);
+    await item.waitFor();
+    assert.ok((await item.locator('.session-when').textContent()).includes(`${hhmm(moved.startDate)}–${hhmm(moved.endDate)}`));
+    assert.equal(await item.locator('.badge.rescheduled').textContent(), 'Horaire modifié');
+    await context.close();
+  });
+
+  test('a session whose room is not made yet says so', async () => {
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    await standin.fault({ method: 'POST', path: '/rooms', status: 400 });
+    const r = await bookAs(player, coach, slot(600));
+    await standin.clearFaults();
+    assert.equal(r.videoStatus, 'pending');
+    const { page, context } = await openPage(browser, worker, { user: player });
+    await page.goto(worker.url);
+    assert.equal(await row(page, r.id).locator('.video-state').textContent(), 'Salle vidéo en préparation');
     await context.close();
   });
 

@@ -73,7 +73,12 @@ export async function startWorker({ standin, vars = {} } = {}) {
       init.body = JSON.stringify(json);
       init.method ??= 'POST';
     }
-    const res = await fetch(url + route, { ...init, headers: h, redirect: 'manual' });
+    let res;
+    try {
+      res = await fetch(url + route, { ...init, headers: h, redirect: 'manual' });
+    } catch (err) {
+      throw new Error(`${init.method ?? 'GET'} ${route}: ${err.message} (${err.cause?.code ?? err.cause?.message ?? 'no cause'})`);
+    }
     const text = await res.text();
     let body = null;
     try {
