@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { ROOT } from './paths.mjs';
+import { fetchFresh } from './http.mjs';
 
 const BIN = process.env.DAILY_STANDIN_BIN ?? path.join(ROOT, 'target/debug/daily-standin');
 
@@ -21,7 +22,7 @@ export async function startStandin({ apiKey = 'test-daily-api-key', roomOrigin }
   });
 
   const control = async (method, route, body) => {
-    const res = await fetch(origin + route, {
+    const res = await fetchFresh(origin + route, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -30,7 +31,7 @@ export async function startStandin({ apiKey = 'test-daily-api-key', roomOrigin }
     return res.status === 204 ? null : res.json();
   };
   const api = async (method, route, body, key = apiKey) => {
-    const res = await fetch(`${origin}/v1${route}`, {
+    const res = await fetchFresh(`${origin}/v1${route}`, {
       method,
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -52,7 +53,7 @@ export async function startStandin({ apiKey = 'test-daily-api-key', roomOrigin }
     /** Calls the stand-in's Daily API directly, as another Daily client would. */
     api,
     participants: async (room) =>
-      (await (await fetch(`${origin}/__standin/rooms/${room}/participants`)).json()).participants,
+      (await (await fetchFresh(`${origin}/__standin/rooms/${room}/participants`)).json()).participants,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');

@@ -3,6 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Miniflare } from 'miniflare';
+import { fetchFresh } from './http.mjs';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { ROOT } from './paths.mjs';
 import { SESSION_SECRET, ISSUER, AUDIENCE, sessionToken } from './jwt.mjs';
@@ -75,7 +76,7 @@ export async function startWorker({ standin, vars = {} } = {}) {
     }
     let res;
     try {
-      res = await fetch(url + route, { ...init, headers: h, redirect: 'manual' });
+      res = await fetchFresh(url + route, { ...init, headers: h, redirect: 'manual' });
     } catch (err) {
       throw new Error(`${init.method ?? 'GET'} ${route}: ${err.message} (${err.cause?.code ?? err.cause?.message ?? 'no cause'})`);
     }
