@@ -47,7 +47,7 @@ fi
 
 say "building the Worker and starting wrangler dev on port $PORT"
 "$WRANGLER" dev --ip 127.0.0.1 --port "$PORT" --env-file "$DEV_VARS" --persist-to "$PERSIST_TO" \
-  --show-interactive-dev-session=false &
+  --test-scheduled --show-interactive-dev-session=false &
 pids+=($!)
 for _ in $(seq 1 300); do
   curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break

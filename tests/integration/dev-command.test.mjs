@@ -100,6 +100,8 @@ describe('scripts/dev.sh', { timeout: 600_000 }, () => {
       const token = await (await fetch(`${base}/reservations/${reservation.id}/daily-token`, { headers: { cookie } })).json();
       const page = await (await fetch(`${token.roomUrl}?t=${token.token}`)).text();
       assert.match(page, /data-user-name="Léo Dubois" data-role="participant"/);
+      const scheduled = await fetch(`${base}/__scheduled`);
+      assert.equal(scheduled.status, 200, 'the Cron Trigger can be run by hand');
     } finally {
       assert.equal(await stop(first.child), 143);
     }
