@@ -82,6 +82,8 @@ pub struct Config {
     pub dev_login: bool,
     /// Where the sessions page sends signed-out users.
     pub login_url: String,
+    /// Report D1 round trips per request in `X-D1-Round-Trips` (for benchmarks).
+    pub instrument: bool,
 }
 
 impl Config {
@@ -152,6 +154,7 @@ impl Config {
             dev_login: get("DEV_LOGIN").as_deref() == Some("true"),
             login_url: get("PLATFORM_LOGIN_URL")
                 .unwrap_or_else(|| DEFAULT_PLATFORM_LOGIN_URL.to_owned()),
+            instrument: get("INSTRUMENT").as_deref() == Some("true"),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Coaches' offers ("announcements").
 
+use super::Statement;
 use serde::Deserialize;
 use worker::{query, D1Database};
 
@@ -24,7 +25,7 @@ pub async fn find_offer(db: &D1Database, id: &AnnouncementId) -> Result<Option<O
          WHERE a.id = ?1",
         id.as_str()
     )?
-    .first::<OfferRow>(None)
+    .first_row::<OfferRow>()
     .await?;
     Ok(row.map(|r| Offer {
         coach_id: r.coach_id,
@@ -58,7 +59,6 @@ pub async fn list_active_offers(
          ORDER BY a.duration_minutes, a.id",
         coach.as_str()
     )?
-    .all()
-    .await?
-    .results::<OfferListing>()?)
+    .all_rows::<OfferListing>()
+    .await?)
 }

@@ -1,5 +1,6 @@
 //! Idempotency-Key records of `POST /reservations`, scoped to the caller.
 
+use super::Statement;
 use serde::Deserialize;
 use worker::{query, D1Database, D1PreparedStatement};
 
@@ -49,7 +50,7 @@ pub async fn find(
         user.as_str(),
         key.as_str()
     )?
-    .first::<KeyRecord>(None)
+    .first_row::<KeyRecord>()
     .await?)
 }
 
@@ -88,7 +89,7 @@ pub async fn release(
         key.as_str(),
         reservation.to_string()
     )?
-    .run()
+    .execute()
     .await?;
     Ok(())
 }
@@ -100,7 +101,7 @@ pub async fn purge(db: &D1Database, before: Instant) -> Result<usize, AppError> 
         "DELETE FROM idempotency_keys WHERE created_at < ?1",
         before.timestamp()
     )?
-    .run()
+    .execute()
     .await?;
     Ok(super::reservations::changes(&result))
 }

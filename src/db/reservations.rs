@@ -1,6 +1,7 @@
 //! Reservations: the guarded insert that makes a booking, the participant's view, the room
 //! fields, and the session lists.
 
+use super::Statement;
 use serde::Deserialize;
 use worker::{query, D1Database, D1PreparedStatement, D1Result};
 
@@ -124,7 +125,7 @@ pub async fn insert_if_free(
     }
     statements.push(upsert_user(db, player, now)?);
     statements.push(insert);
-    let results = db.batch(statements).await?;
+    let results = super::batch(db, statements).await?;
     Ok(Inserted {
         reservation: results.last().map(changes) == Some(1),
         claimed: key.is_none() || results.first().map(changes) == Some(1),
@@ -150,7 +151,7 @@ pub async fn find_for_participant(
         id.to_string(),
         user.as_str()
     )?
-    .first::<ReservationRow>(None)
+    .first_row::<ReservationRow>()
     .await?)
 }
 
@@ -170,7 +171,7 @@ fn set_room(db: &D1Database, id: &str, room: &Room) -> Result<D1PreparedStatemen
 }
 
 pub async fn record_room(db: &D1Database, id: &str, room: &Room) -> Result<bool, AppError> {
-    Ok(changes(&set_room(db, id, room)?.run().await?) == 1)
+    Ok(changes(&set_room(db, id, room)?.execute().await?) == 1)
 }
 
 /// A failed attempt of the scheduled handler: try again later, or give up (`failed`).
@@ -193,7 +194,7 @@ pub async fn record_video_failure(
         retry_at.timestamp(),
         status
     )?
-    .run()
+    .execute()
     .await?;
     Ok(())
 }
@@ -206,7 +207,7 @@ pub async fn record_room_deleted(db: &D1Database, id: &str) -> Result<(), AppErr
          WHERE id = ?1 AND status = 'cancelled'",
         id
     )?
-    .run()
+    .execute()
     .await?;
     Ok(())
 }
@@ -220,7 +221,7 @@ pub async fn cancel(db: &D1Database, id: &str, now: Instant) -> Result<bool, App
         id,
         now.timestamp()
     )?
-    .run()
+    .execute()
     .await?;
     Ok(changes(&result) == 1)
 }
@@ -254,7 +255,7 @@ pub async fn reschedule_if_free(
         &row.player_id,
         &row.coach_user_id
     )?
-    .run()
+    .execute()
     .await?;
     Ok(changes(&result) == 1)
 }
@@ -278,9 +279,8 @@ pub async fn due_rooms(
         grace_after_end().num_seconds(),
         limit
     )?
-    .all()
-    .await?
-    .results::<ReservationRow>()?)
+    .all_rows::<ReservationRow>()
+    .await?)
 }
 
 /// Cancelled reservations whose room may still exist, due now.
@@ -299,9 +299,8 @@ pub async fn due_deletions(
         now.timestamp(),
         limit
     )?
-    .all()
-    .await?
-    .results::<ReservationRow>()?)
+    .all_rows::<ReservationRow>()
+    .await?)
 }
 
 /// One line of a session list: the reservation, its offer and the other participant.
@@ -352,8 +351,7 @@ pub async fn list_for(
     );
     Ok(
         query!(db, &sql, user.as_str(), now.timestamp(), LIST_LIMIT)?
-            .all()
-            .await?
-            .results::<SessionRow>()?,
+            .all_rows::<SessionRow>()
+            .await?,
     )
 }

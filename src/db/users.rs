@@ -1,5 +1,6 @@
 //! Users and coaches.
 
+use super::Statement;
 use serde::Deserialize;
 use worker::{query, D1Database, D1PreparedStatement};
 
@@ -27,7 +28,7 @@ pub async fn find_user(db: &D1Database, id: &UserId) -> Result<Option<UserRow>, 
          WHERE u.id = ?1",
         id.as_str()
     )?
-    .first::<UserRow>(None)
+    .first_row::<UserRow>()
     .await?)
 }
 
@@ -39,9 +40,8 @@ pub async fn list_users(db: &D1Database) -> Result<Vec<UserRow>, AppError> {
          FROM users u LEFT JOIN coaches c ON c.user_id = u.id
          ORDER BY c.id IS NULL, u.name"
     )
-    .all()
-    .await?
-    .results::<UserRow>()?)
+    .all_rows::<UserRow>()
+    .await?)
 }
 
 /// Keeps our copy of a user's name, e-mail and locale in step with their session token.

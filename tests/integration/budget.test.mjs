@@ -1,0 +1,54 @@
+// What each hot path costs, counted: D1 round trips (X-D1-Round-Trips, with INSTRUMENT on) and
+// requests to Daily (the stand-in's call log).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStandin } from '../support/standin.mjs';
+import { startWorker } from '../support/worker.mjs';
+import { booking, newCoach, newPlayer, slot } from '../support/fixtures.mjs';
+
+let standin;
+let worker;
+before(async () => {
+  standin = await startStandin();
+  worker = await startWorker({ standin, vars: { INSTRUMENT: 'true', DAILY_DOMAIN_ID: '30f866c3-9123-452a-8723-ff58322d09c5' } });
+});
+after(async () => {
+  await worker?.stop();
+  await standin?.stop();
+});
+
+describe('request budgets', () => {
+  test('booking: 2 D1 round trips and exactly 1 Daily request', async () => {
+    const coach = await newCoach(worker);
+    for (let i = 0; i < 3; i++) {
+      await standin.clearCalls();
+      const res = await worker.request('/reservations', { as: newPlayer(), json: booking(coach, slot(100 + i * 90)) });
+      assert.equal(res.status, 201);
+      assert.equal(res.headers.get('x-d1-round-trips'), '2');
+      assert.equal((await standin.calls()).length, 1);
+    }
+  });
+
+  test('token: 1 D1 round trip and no Daily request', async () => {
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    const r = (await worker.request('/reservations', { as: player, json: booking(coach, slot(5)) })).body;
+    await standin.clearCalls();
+    for (const user of [player, coach.user, player]) {
+      const res = await worker.request(`/reservations/${r.id}/daily-token`, { as: user });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('x-d1-round-trips'), '1');
+    }
+    assert.deepEqual(await standin.calls(), []);
+  });
+
+  test('no instrumentation header unless INSTRUMENT is "true"', async () => {
+    const plain = await startWorker({ standin });
+    try {
+      const res = await plain.request('/healthz');
+      assert.equal(res.headers.get('x-d1-round-trips'), null);
+    } finally {
+      await plain.stop();
+    }
+  });
+});
