@@ -15,23 +15,39 @@ mod jobs;
 mod video;
 mod web;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use worker::{
-    console_error, event, Context, Env, Request, Response, Result, Router, ScheduleContext,
+    console_error, event, Context, Env, Method, Request, Response, Result, ScheduleContext,
     ScheduledEvent,
 };
 
-use api::AppState;
+use api::Ctx;
 use config::Config;
 use error::AppError;
 use http::respond;
 
+thread_local! {
+    /// Vars and secrets are fixed for the life of an isolate: read them once.
+    static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
+}
+
+fn config(env: &Env) -> Rc<Config> {
+    CONFIG.with(|cell| {
+        cell.borrow_mut()
+            .get_or_insert_with(|| {
+                Rc::new(Config::from_lookup(|name| {
+                    env.var(name).ok().map(|v| v.to_string())
+                }))
+            })
+            .clone()
+    })
+}
+
 #[event(start)]
 fn start() {
     console_error_panic_hook::set_once();
-}
-
-fn config(env: &Env) -> Config {
-    Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()))
 }
 
 /// Every minute (wrangler.toml `[triggers]`): keeps rooms in step and purges old keys.
@@ -45,56 +61,84 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     }
 }
 
+/// The routes. A path that exists with another method is 405, anything else 404.
+#[derive(Clone, Copy)]
+enum Route {
+    Healthz,
+    Page,
+    PageConfig,
+    CoachOffers,
+    Book,
+    Show,
+    Reschedule,
+    Cancel,
+    DailyToken,
+    Me,
+    PlayerSessions,
+    CoachSessions,
+    DevUsers,
+    DevLogin,
+    DevLogout,
+}
+
+/// Finds the route of a request, and its one path parameter if it has one.
+fn route(method: &Method, path: &str) -> std::result::Result<(Route, Option<String>), AppError> {
+    use Method::{Get, Patch, Post};
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (candidates, param): (&[(Method, Route)], Option<&str>) = match segments.as_slice() {
+        ["healthz"] => (&[(Get, Route::Healthz)], None),
+        [""] => (&[(Get, Route::Page)], None),
+        ["api", "config"] => (&[(Get, Route::PageConfig)], None),
+        ["api", "coaches", coach, "announcements"] => (&[(Get, Route::CoachOffers)], Some(coach)),
+        ["api", "me"] => (&[(Get, Route::Me)], None),
+        ["api", "player", "sessions"] => (&[(Get, Route::PlayerSessions)], None),
+        ["api", "coach", "sessions"] => (&[(Get, Route::CoachSessions)], None),
+        ["reservations"] => (&[(Post, Route::Book)], None),
+        ["reservations", id] => (&[(Get, Route::Show), (Patch, Route::Reschedule)], Some(id)),
+        ["reservations", id, "cancel"] => (&[(Post, Route::Cancel)], Some(id)),
+        ["reservations", id, "daily-token"] => (&[(Get, Route::DailyToken)], Some(id)),
+        ["dev", "users"] => (&[(Get, Route::DevUsers)], None),
+        ["dev", "login"] => (&[(Post, Route::DevLogin)], None),
+        ["dev", "logout"] => (&[(Post, Route::DevLogout)], None),
+        _ => return Err(AppError::NotFound),
+    };
+    let (_, route) = candidates
+        .iter()
+        .find(|(m, _)| m == method)
+        .ok_or(AppError::MethodNotAllowed)?;
+    Ok((*route, param.filter(|p| !p.is_empty()).map(str::to_owned)))
+}
+
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let (route, param) = match route(&req.method(), &req.path()) {
+        Ok(found) => found,
+        Err(e) => return http::error_response(&e),
+    };
+    if let Route::Healthz = route {
+        return Response::ok("ok");
+    }
     let config = config(&env);
     let instrument = config.instrument;
     db::take_round_trips();
-    let mut response = Router::with_data(AppState { config })
-        .get("/healthz", |_, _| Response::ok("ok"))
-        .get_async("/", |req, ctx| respond(api::page::index(req, ctx)))
-        .get_async("/api/config", |req, ctx| {
-            respond(api::page::config(req, ctx))
-        })
-        .get_async("/api/coaches/:coachId/announcements", |req, ctx| {
-            respond(api::catalog::offers(req, ctx))
-        })
-        .post_async("/reservations", |req, ctx| {
-            respond(api::reservations::create(req, ctx))
-        })
-        .get_async("/reservations/:id", |req, ctx| {
-            respond(api::reservations::show(req, ctx))
-        })
-        .patch_async("/reservations/:id", |req, ctx| {
-            respond(api::reservations::reschedule(req, ctx))
-        })
-        .post_async("/reservations/:id/cancel", |req, ctx| {
-            respond(api::reservations::cancel(req, ctx))
-        })
-        .get_async("/reservations/:id/daily-token", |req, ctx| {
-            respond(api::tokens::daily_token(req, ctx))
-        })
-        .get_async("/api/me", |req, ctx| respond(api::me::show(req, ctx)))
-        .get_async("/api/player/sessions", |req, ctx| {
-            respond(api::sessions::for_player(req, ctx))
-        })
-        .get_async("/api/coach/sessions", |req, ctx| {
-            respond(api::sessions::for_coach(req, ctx))
-        })
-        .get_async("/dev/users", |req, ctx| respond(api::dev::users(req, ctx)))
-        .post_async("/dev/login", |req, ctx| respond(api::dev::login(req, ctx)))
-        .post_async("/dev/logout", |req, ctx| {
-            respond(api::dev::logout(req, ctx))
-        })
-        .or_else_any_method_async("/*path", |_, _| async {
-            http::error_response(&AppError::NotFound)
-        })
-        .run(req, env)
-        .await?;
-    // The router answers a known path with an unknown method in plain text; keep errors JSON.
-    if response.status_code() == 405 {
-        response = http::error_response(&AppError::MethodNotAllowed)?;
-    }
+    let ctx = Ctx { env, config, param };
+    let mut response = match route {
+        Route::Healthz => Response::ok("ok"),
+        Route::Page => respond(api::page::index(req, ctx)).await,
+        Route::PageConfig => respond(api::page::config(req, ctx)).await,
+        Route::CoachOffers => respond(api::catalog::offers(req, ctx)).await,
+        Route::Book => respond(api::reservations::create(req, ctx)).await,
+        Route::Show => respond(api::reservations::show(req, ctx)).await,
+        Route::Reschedule => respond(api::reservations::reschedule(req, ctx)).await,
+        Route::Cancel => respond(api::reservations::cancel(req, ctx)).await,
+        Route::DailyToken => respond(api::tokens::daily_token(req, ctx)).await,
+        Route::Me => respond(api::me::show(req, ctx)).await,
+        Route::PlayerSessions => respond(api::sessions::for_player(req, ctx)).await,
+        Route::CoachSessions => respond(api::sessions::for_coach(req, ctx)).await,
+        Route::DevUsers => respond(api::dev::users(req, ctx)).await,
+        Route::DevLogin => respond(api::dev::login(req, ctx)).await,
+        Route::DevLogout => respond(api::dev::logout(req, ctx)).await,
+    }?;
     if instrument {
         // Exact when requests do not overlap in the isolate, as in the benchmark's probes.
         let trips = db::take_round_trips().to_string();

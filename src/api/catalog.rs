@@ -1,9 +1,9 @@
 //! `GET /api/coaches/:coachId/announcements`: a coach's active offers, for the booking form.
 
 use serde::Serialize;
-use worker::{Request, Response, RouteContext};
+use worker::{Request, Response};
 
-use super::AppState;
+use super::Ctx;
 use crate::db::{self, catalog};
 use crate::domain::ids::CoachId;
 use crate::error::AppError;
@@ -27,9 +27,10 @@ struct CatalogView {
     announcements: Vec<OfferView>,
 }
 
-pub async fn offers(_req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
+pub async fn offers(_req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let coach = ctx
-        .param("coachId")
+        .param
+        .as_deref()
         .and_then(|raw| CoachId::parse(raw).ok())
         .ok_or(AppError::CoachNotFound)?;
     let db = db::database(&ctx.env)?;

@@ -4,9 +4,9 @@
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
-use worker::{Request, Response, RouteContext};
+use worker::{Request, Response};
 
-use super::AppState;
+use super::Ctx;
 use crate::auth::{self, Identity};
 use crate::daily::rooms::Lang;
 use crate::db::{self, users};
@@ -16,12 +16,8 @@ use crate::http::{self, SESSION_COOKIE};
 
 const SESSION_TTL_HOURS: i64 = 12;
 
-fn ensure_enabled(ctx: &RouteContext<AppState>) -> Result<(), AppError> {
-    ctx.data
-        .config
-        .dev_login
-        .then_some(())
-        .ok_or(AppError::NotFound)
+fn ensure_enabled(ctx: &Ctx) -> Result<(), AppError> {
+    ctx.config.dev_login.then_some(()).ok_or(AppError::NotFound)
 }
 
 #[derive(Serialize)]
@@ -60,7 +56,7 @@ struct LoginView {
     expires_in: i64,
 }
 
-pub async fn users(_req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
+pub async fn users(_req: Request, ctx: Ctx) -> Result<Response, AppError> {
     ensure_enabled(&ctx)?;
     let db = db::database(&ctx.env)?;
     let list: Vec<DemoUser> = users::list_users(&db)
@@ -71,10 +67,9 @@ pub async fn users(_req: Request, ctx: RouteContext<AppState>) -> Result<Respons
     http::json(200, &serde_json::json!({ "users": list }))
 }
 
-pub async fn login(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
+pub async fn login(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     ensure_enabled(&ctx)?;
     let auth_config = ctx
-        .data
         .config
         .auth
         .as_ref()
@@ -114,7 +109,7 @@ pub async fn login(mut req: Request, ctx: RouteContext<AppState>) -> Result<Resp
     Ok(response)
 }
 
-pub async fn logout(_req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
+pub async fn logout(_req: Request, ctx: Ctx) -> Result<Response, AppError> {
     ensure_enabled(&ctx)?;
     let mut response = http::json(200, &serde_json::json!({ "signedOut": true }))?;
     response.headers_mut().set(

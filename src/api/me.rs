@@ -1,9 +1,9 @@
 //! `GET /api/me`: who is signed in, and whether they coach.
 
 use serde::Serialize;
-use worker::{Request, Response, RouteContext};
+use worker::{Request, Response};
 
-use super::AppState;
+use super::Ctx;
 use crate::daily::rooms::Lang;
 use crate::db::{self, users};
 use crate::error::AppError;
@@ -19,8 +19,8 @@ struct MeView {
     coach_id: Option<String>,
 }
 
-pub async fn show(req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
-    let who = http::identity(&req, &ctx.data.config, http::now())?;
+pub async fn show(req: Request, ctx: Ctx) -> Result<Response, AppError> {
+    let who = http::identity(&req, &ctx.config, http::now())?;
     let db = db::database(&ctx.env)?;
     let coach_id = users::find_user(&db, &who.user_id)
         .await?

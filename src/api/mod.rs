@@ -9,27 +9,30 @@ pub mod reservations;
 pub mod sessions;
 pub mod tokens;
 
-use worker::RouteContext;
+use std::rc::Rc;
+
+use worker::Env;
 
 use crate::config::Config;
 use crate::db::{self, reservations::ReservationRow};
 use crate::domain::ids::{ReservationId, UserId};
 use crate::error::AppError;
 
-/// What every handler receives: the configuration read for this request.
-pub struct AppState {
-    pub config: Config,
+/// What every handler receives: the bindings, the configuration, and the route's parameter.
+pub struct Ctx {
+    pub env: Env,
+    pub config: Rc<Config>,
+    /// The `:id` or `:coachId` segment of the route, when it has one.
+    pub param: Option<String>,
 }
 
 /// The reservation named by the `:id` route parameter, if `user` takes part in it. Anything else
 /// (a malformed id, an unknown one, someone else's) is the same 404, so existence never leaks.
-pub async fn reservation_of(
-    ctx: &RouteContext<AppState>,
-    user: &UserId,
-) -> Result<ReservationRow, AppError> {
+pub async fn reservation_of(ctx: &Ctx, user: &UserId) -> Result<ReservationRow, AppError> {
     let id = ctx
-        .param("id")
-        .and_then(|raw| ReservationId::parse(raw))
+        .param
+        .as_deref()
+        .and_then(ReservationId::parse)
         .ok_or(AppError::ReservationNotFound)?;
     let db = db::database(&ctx.env)?;
     db::reservations::find_for_participant(&db, id, user)

@@ -2,23 +2,22 @@
 //! `GET /api/config`: what the page needs to know about this deployment.
 
 use serde::Serialize;
-use worker::{Headers, Request, Response, RouteContext};
+use worker::{Headers, Request, Response};
 
-use super::AppState;
+use super::Ctx;
 use crate::error::AppError;
 use crate::http;
 use crate::web::content_security_policy;
 
-fn standin_origin(ctx: &RouteContext<AppState>) -> Option<&str> {
-    ctx.data
-        .config
+fn standin_origin(ctx: &Ctx) -> Option<&str> {
+    ctx.config
         .daily
         .as_ref()
         .ok()
         .and_then(|d| d.standin_origin())
 }
 
-pub async fn index(req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
+pub async fn index(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let mut asset = ctx.env.assets("ASSETS")?.fetch_request(req).await?;
     // A fetched response's headers are immutable: answer a copy with the security headers added.
     let headers = Headers::new();
@@ -45,8 +44,8 @@ struct ConfigView<'a> {
     login_url: &'a str,
 }
 
-pub async fn config(_req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
-    let config = &ctx.data.config;
+pub async fn config(_req: Request, ctx: Ctx) -> Result<Response, AppError> {
+    let config = &ctx.config;
     http::json(
         200,
         &ConfigView {

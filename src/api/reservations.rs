@@ -2,9 +2,9 @@
 //! `POST /reservations/:id/cancel` and `PATCH /reservations/:id` (reschedule).
 
 use serde::Serialize;
-use worker::{console_warn, Request, Response, RouteContext};
+use worker::{console_warn, Request, Response};
 
-use super::AppState;
+use super::Ctx;
 use crate::auth::Identity;
 use crate::daily::client::DailyClient;
 use crate::daily::rooms::{CreateRoom, Room};
@@ -122,9 +122,9 @@ fn replay(record: keys::KeyRecord, hash: &str) -> Result<Response, AppError> {
 /// Books a slot of a coach's offer for the signed-in player, then opens its Daily room.
 /// The reservation is stored first: if Daily fails, the booking stands (`videoStatus`
 /// `pending`) and the room is created at the first token request or by the scheduled handler.
-pub async fn create(mut req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
+pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let now = http::now();
-    let config = &ctx.data.config;
+    let config = &ctx.config;
     let player = http::identity(&req, config, now)?;
     let daily = config
         .daily
@@ -236,17 +236,17 @@ async fn open_room(
 }
 
 /// One reservation, for its coach or its player; 404 for anyone else.
-pub async fn show(req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
-    let who = http::identity(&req, &ctx.data.config, http::now())?;
+pub async fn show(req: Request, ctx: Ctx) -> Result<Response, AppError> {
+    let who = http::identity(&req, &ctx.config, http::now())?;
     let row = super::reservation_of(&ctx, &who.user_id).await?;
     http::json(200, &ReservationView::from(row))
 }
 
 /// Cancels a reservation (its coach or its player) and deletes its room. If Daily is down, the
 /// scheduled handler deletes the room later. Cancelling again answers the cancelled reservation.
-pub async fn cancel(req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
+pub async fn cancel(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let now = http::now();
-    let config = &ctx.data.config;
+    let config = &ctx.config;
     let who = http::identity(&req, config, now)?;
     let row = super::reservation_of(&ctx, &who.user_id).await?;
     if row.status == "cancelled" {
@@ -276,12 +276,9 @@ pub async fn cancel(req: Request, ctx: RouteContext<AppState>) -> Result<Respons
 }
 
 /// Moves a reservation to a new slot of the same length, until it starts; the room follows.
-pub async fn reschedule(
-    mut req: Request,
-    ctx: RouteContext<AppState>,
-) -> Result<Response, AppError> {
+pub async fn reschedule(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let now = http::now();
-    let config = &ctx.data.config;
+    let config = &ctx.config;
     let who = http::identity(&req, config, now)?;
     let daily = config
         .daily

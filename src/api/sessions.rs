@@ -2,9 +2,9 @@
 //! first, each with the other participant, the offer, and when it can be joined.
 
 use serde::Serialize;
-use worker::{Request, Response, RouteContext};
+use worker::{Request, Response};
 
-use super::AppState;
+use super::Ctx;
 use crate::db::{self, reservations, reservations::SessionRow, users};
 use crate::domain::time::{self, from_unix, Slot};
 use crate::domain::video::VideoStatus;
@@ -79,9 +79,9 @@ fn list(rows: Vec<SessionRow>, role: Role) -> Result<Response, AppError> {
     http::json(200, &SessionList { sessions })
 }
 
-pub async fn for_player(req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
+pub async fn for_player(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let now = http::now();
-    let who = http::identity(&req, &ctx.data.config, now)?;
+    let who = http::identity(&req, &ctx.config, now)?;
     let db = db::database(&ctx.env)?;
     list(
         reservations::list_for(&db, &who.user_id, Role::Player, now).await?,
@@ -89,9 +89,9 @@ pub async fn for_player(req: Request, ctx: RouteContext<AppState>) -> Result<Res
     )
 }
 
-pub async fn for_coach(req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
+pub async fn for_coach(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let now = http::now();
-    let who = http::identity(&req, &ctx.data.config, now)?;
+    let who = http::identity(&req, &ctx.config, now)?;
     let db = db::database(&ctx.env)?;
     let rows = reservations::list_for(&db, &who.user_id, Role::Coach, now).await?;
     if rows.is_empty() {

@@ -3,9 +3,9 @@
 //! the room exists; tokens are never stored.
 
 use serde::Serialize;
-use worker::{Request, Response, RouteContext};
+use worker::{Request, Response};
 
-use super::AppState;
+use super::Ctx;
 use crate::daily::client::DailyClient;
 use crate::daily::rooms::{DailyError, Room};
 use crate::daily::token::{MeetingTokenClaims, Participant, TokenSigner};
@@ -41,9 +41,9 @@ pub fn video_error(e: DailyError) -> AppError {
     }
 }
 
-pub async fn daily_token(req: Request, ctx: RouteContext<AppState>) -> Result<Response, AppError> {
+pub async fn daily_token(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let now = http::now();
-    let config = &ctx.data.config;
+    let config = &ctx.config;
     let who = http::identity(&req, config, now)?;
     let daily = config
         .daily

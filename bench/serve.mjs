@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Serves build/ in workerd through Miniflare, configured from wrangler.toml as `wrangler dev` is,
+// but without wrangler's dev proxy and DevTools inspector: the "miniflare" stack of the bench.
+// Usage: node bench/serve.mjs PORT ENV_FILE PERSIST_DIR
+import path from 'node:path';
+import { Miniflare } from 'miniflare';
+import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+
+const [port, envFile, persist] = process.argv.slice(2);
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, 'wrangler.toml'), undefined, { envFiles: [path.resolve(envFile)] });
+const mf = new Miniflare({
+  ...workerOptions,
+  name: 'edgemy-sessions',
+  modules: true,
+  scriptPath: path.join(root, 'build/index.js'),
+  d1Persist: path.resolve(persist, 'v3/d1'),
+  host: '127.0.0.1',
+  port: Number(port),
+});
+await mf.ready;
+console.log(`Ready on http://127.0.0.1:${port} (miniflare)`);
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, async () => { await mf.dispose(); process.exit(0); });
