@@ -8,6 +8,8 @@
 #
 # Knobs: STACKS RUNS DURATION (10s) THREADS (2) CONNS (16) RATE (300 req/s, fixed-rate latency)
 #        WARMUP (2s) BOOKINGS (200) DAILY_LATENCY_MS (100) PORT (8795) STANDIN_PORT (8796) PEER_DIR
+#        RATE is per stack unless set: 100 req/s under wrangler dev (both Workers saturate near
+#        300 there), 300 req/s under Miniflare: moderate, below either Worker's capacity.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
@@ -17,7 +19,7 @@ RUNS=${RUNS:-3}
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-16}
-RATE=${RATE:-300}
+RATE=${RATE:-}
 WARMUP=${WARMUP:-2s}
 BOOKINGS=${BOOKINGS:-200}
 DAILY_LATENCY_MS=${DAILY_LATENCY_MS:-100}
@@ -164,7 +166,10 @@ measure() { # stack worker run
   fi
 
   # Latency at a fixed, moderate rate (open model, corrected for coordinated omission).
-  timeout 60 oha --no-tui --output-format json -z "$DURATION" -q "$RATE" -c "$CONNS" --latency-correction \
+  local rate=$RATE
+  [ -n "$rate" ] || { [ "$stack" = wrangler-dev ] && rate=100 || rate=300; }
+  record "$stack" "$who" "$run" fixed_rate "$rate"
+  timeout 60 oha --no-tui --output-format json -z "$DURATION" -q "$rate" -c "$CONNS" --latency-correction \
     -H "Authorization: Bearer $token" "$BASE/reservations/$id/daily-token" >"$tag-fixed.json" 2>/dev/null || true
   [ -s "$tag-fixed.json" ] || die "oha produced no result (see $tag-fixed.json)"
   node -e '

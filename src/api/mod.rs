@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use worker::Env;
 
-use crate::config::Config;
+use crate::config::{Config, DailyConfig};
 use crate::db::{self, reservations::ReservationRow};
 use crate::domain::ids::{ReservationId, UserId};
 use crate::error::AppError;
@@ -24,6 +24,16 @@ pub struct Ctx {
     pub config: Rc<Config>,
     /// The `:id` or `:coachId` segment of the route, when it has one.
     pub param: Option<String>,
+}
+
+impl Ctx {
+    /// The Daily settings, or the error that names what is missing.
+    pub fn daily(&self) -> Result<&DailyConfig, AppError> {
+        self.config
+            .daily
+            .as_ref()
+            .map_err(|e| AppError::DailyNotConfigured(e.clone()))
+    }
 }
 
 /// The reservation named by the `:id` route parameter, if `user` takes part in it. Anything else

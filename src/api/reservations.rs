@@ -126,10 +126,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let now = http::now();
     let config = &ctx.config;
     let player = http::identity(&req, config, now)?;
-    let daily = config
-        .daily
-        .as_ref()
-        .map_err(|e| AppError::DailyNotConfigured(e.clone()))?;
+    let daily = ctx.daily()?;
     let key = idempotency_key(&req)?;
     let body = http::read_json(&mut req).await?;
     let hash = fingerprint(&body);
@@ -280,10 +277,7 @@ pub async fn reschedule(mut req: Request, ctx: Ctx) -> Result<Response, AppError
     let now = http::now();
     let config = &ctx.config;
     let who = http::identity(&req, config, now)?;
-    let daily = config
-        .daily
-        .as_ref()
-        .map_err(|e| AppError::DailyNotConfigured(e.clone()))?;
+    let daily = ctx.daily()?;
     let change = Reschedule::try_from(&http::read_json(&mut req).await?)?;
     let row = super::reservation_of(&ctx, &who.user_id).await?;
     let refuse_state = |row: &ReservationRow| {

@@ -45,10 +45,7 @@ pub async fn daily_token(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let now = http::now();
     let config = &ctx.config;
     let who = http::identity(&req, config, now)?;
-    let daily = config
-        .daily
-        .as_ref()
-        .map_err(|e| AppError::DailyNotConfigured(e.clone()))?;
+    let daily = ctx.daily()?;
     let row = super::reservation_of(&ctx, &who.user_id).await?;
     let role = row
         .role_of(&who.user_id)
