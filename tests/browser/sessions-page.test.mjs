@@ -106,7 +106,7 @@ describe('sessions page', () => {
   test('Join is disabled with a live countdown before the window and enabled when it opens', async () => {
     const coach = await newCoach(worker);
     const player = newPlayer({ name: 'Nina Compte' });
-    const soon = await bookAs(player, coach, { startDate: isoIn(15 + 1 / 6), endDate: isoIn(75 + 1 / 6) });
+    const soon = await bookAs(player, coach, slot(15 + 1 / 6));
     const { page, context } = await openPage(browser, worker, { user: player });
     await page.goto(worker.url);
     const r = row(page, soon.id);

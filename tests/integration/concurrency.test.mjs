@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStandin } from '../support/standin.mjs';
 import { startWorker } from '../support/worker.mjs';
-import { booking, isoIn, newCoach, newPlayer, unix } from '../support/fixtures.mjs';
+import { booking, isoIn, newCoach, newPlayer, slot, unix } from '../support/fixtures.mjs';
 
 let standin;
 let worker;
@@ -28,10 +28,11 @@ describe('concurrent bookings', () => {
     const created = [];
     for (let round = 0; round < ROUNDS; round++) {
       const base = 24 * 60 + round * 180; // each round in its own 3-hour block
+      const anchor = Date.now();
       const answers = await Promise.all(
         players.map((player, i) => {
           const start = base + (i % 45); // every slot overlaps every other one
-          return worker.request('/reservations', { as: player, json: booking(coach, { startDate: isoIn(start), endDate: isoIn(start + 60) }) });
+          return worker.request('/reservations', { as: player, json: booking(coach, slot(start, 60, anchor)) });
         }),
       );
       const statuses = answers.map((a) => a.status).sort();
@@ -54,8 +55,9 @@ describe('concurrent bookings', () => {
     for (let i = 0; i < CONCURRENT; i++) coaches.push(await newCoach(worker));
     for (let round = 0; round < 5; round++) {
       const base = 10 * 24 * 60 + round * 180;
+      const anchor = Date.now();
       const answers = await Promise.all(
-        coaches.map((coach, i) => worker.request('/reservations', { as: player, json: booking(coach, { startDate: isoIn(base + (i % 30)), endDate: isoIn(base + (i % 30) + 60) }) })),
+        coaches.map((coach, i) => worker.request('/reservations', { as: player, json: booking(coach, slot(base + (i % 30), 60, anchor)) })),
       );
       assert.equal(answers.filter((a) => a.status === 201).length, 1, `round ${round}`);
       const [{ n }] = await worker.rows(

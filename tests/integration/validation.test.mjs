@@ -108,8 +108,9 @@ describe('overlaps', () => {
   });
 
   test('back-to-back sessions do not overlap', async () => {
+    const anchor = Date.now();
     for (const start of [800, 860, 740]) {
-      const res = await worker.request('/reservations', { as: newPlayer(), json: booking(coach, slot(start)) });
+      const res = await worker.request('/reservations', { as: newPlayer(), json: booking(coach, slot(start, 60, anchor)) });
       assert.equal(res.status, 201, `${start}: ${res.text}`);
     }
   });

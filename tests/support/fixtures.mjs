@@ -5,16 +5,18 @@ import { randomUUID } from 'node:crypto';
 let seq = 0;
 const unique = (prefix) => `${prefix}_${process.pid}_${++seq}`;
 
-/** An ISO date-time `minutes` from now, on a whole second. */
-export function isoIn(minutes) {
-  const ms = Math.floor(Date.now() / 1000) * 1000 + minutes * 60_000;
+/** An ISO date-time `minutes` after `anchor` (default now), on a whole second. */
+export function isoIn(minutes, anchor = Date.now()) {
+  const ms = Math.floor(anchor / 1000) * 1000 + minutes * 60_000;
   return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
 export const unix = (iso) => Math.floor(Date.parse(iso) / 1000);
 
-export function slot(startInMinutes, durationMinutes = 60) {
-  return { startDate: isoIn(startInMinutes), endDate: isoIn(startInMinutes + durationMinutes) };
+/** A slot starting `startInMinutes` after `anchor` (default now). Slots meant to touch exactly
+ * must share one anchor, or the clock moving between two calls makes them overlap. */
+export function slot(startInMinutes, durationMinutes = 60, anchor = Date.now()) {
+  return { startDate: isoIn(startInMinutes, anchor), endDate: isoIn(startInMinutes + durationMinutes, anchor) };
 }
 
 /** A player the platform knows; our D1 learns of them at their first booking. */
