@@ -4,10 +4,11 @@
 
 use std::time::Duration;
 
-use worker::{console_log, console_warn, Delay, Env};
+use worker::{console_log, console_warn, D1Database, Delay, Env};
 
 use crate::config::Config;
-use crate::db::{self, idempotency, reservations};
+use crate::db::reservations::{self, ReservationRow};
+use crate::db::{self, idempotency};
 use crate::domain::time::Instant;
 use crate::domain::video::{heal_backoff, MAX_HEAL_ATTEMPTS};
 use crate::error::AppError;
@@ -27,6 +28,18 @@ pub struct Report {
     pub rooms_deleted: usize,
     pub deletions_failed: usize,
     pub keys_purged: usize,
+}
+
+/// Counts a failed attempt on a reservation's room and schedules the next one (or gives up).
+async fn retry_later(
+    db: &D1Database,
+    row: &ReservationRow,
+    now: Instant,
+    give_up: bool,
+) -> Result<(), AppError> {
+    let attempts = row.video_attempts + 1;
+    reservations::record_video_failure(db, &row.id, attempts, now + heal_backoff(attempts), give_up)
+        .await
 }
 
 pub async fn run(env: &Env, config: &Config, now: Instant) -> Result<Report, AppError> {
@@ -53,19 +66,12 @@ pub async fn run(env: &Env, config: &Config, now: Instant) -> Result<Report, App
             Err(e) => {
                 report.rooms_failed += 1;
                 let attempts = row.video_attempts + 1;
-                let give_up = !e.is_transient() || attempts >= MAX_HEAL_ATTEMPTS;
                 console_warn!(
                     "scheduled: room of {} not ready (attempt {attempts}): {e}",
                     row.id
                 );
-                reservations::record_video_failure(
-                    &db,
-                    &row.id,
-                    attempts,
-                    now + heal_backoff(attempts),
-                    give_up,
-                )
-                .await?;
+                let give_up = !e.is_transient() || attempts >= MAX_HEAL_ATTEMPTS;
+                retry_later(&db, &row, now, give_up).await?;
                 if e.is_transient() {
                     break; // Daily is struggling: leave the rest for the next run.
                 }
@@ -85,19 +91,12 @@ pub async fn run(env: &Env, config: &Config, now: Instant) -> Result<Report, App
             Ok(()) => report.rooms_deleted += 1,
             Err(e) => {
                 report.deletions_failed += 1;
-                let attempts = row.video_attempts + 1;
                 console_warn!(
-                    "scheduled: room of cancelled {} not deleted (attempt {attempts}): {e}",
-                    row.id
+                    "scheduled: room of cancelled {} not deleted (attempt {}): {e}",
+                    row.id,
+                    row.video_attempts + 1
                 );
-                reservations::record_video_failure(
-                    &db,
-                    &row.id,
-                    attempts,
-                    now + heal_backoff(attempts),
-                    false,
-                )
-                .await?;
+                retry_later(&db, &row, now, false).await?;
                 if e.is_transient() {
                     break;
                 }

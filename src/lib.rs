@@ -115,9 +115,6 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Ok(found) => found,
         Err(e) => return http::error_response(&e),
     };
-    if let Route::Healthz = route {
-        return Response::ok("ok");
-    }
     let config = config(&env);
     let instrument = config.instrument;
     db::take_round_trips();

@@ -68,9 +68,7 @@ fn escape(s: &str) -> String {
 }
 
 fn presence_key(c: &Claims) -> String {
-    c.ud.clone()
-        .or_else(|| c.u.clone())
-        .unwrap_or_else(|| "anonymous".into())
+    crate::state::presence_key(c.ud.as_deref(), c.u.as_deref())
 }
 
 /// Checks a token against a live room; the daily-js error type if it cannot join.
@@ -100,12 +98,7 @@ fn admit(
         .map_err(|r| (r.error_type(), texts))?;
     let key = presence_key(&claims);
     let mut present = s.present(room);
-    let others = present
-        .iter()
-        .filter(|p| {
-            p.user_id.clone().or_else(|| p.user_name.clone()).as_deref() != Some(key.as_str())
-        })
-        .count();
+    let others = present.iter().filter(|p| p.key() != key).count();
     if others >= max {
         return Err(("meeting-full", texts));
     }
@@ -116,9 +109,7 @@ fn admit(
         last_seen: Instant::now(),
     };
     let list = s.presence.entry(room.to_owned()).or_default();
-    list.retain(|p| {
-        p.user_id.clone().or_else(|| p.user_name.clone()).as_deref() != Some(key.as_str())
-    });
+    list.retain(|p| p.key() != key);
     list.push(entry);
     present = list.clone();
     Ok((claims, present, texts))
@@ -325,9 +316,7 @@ pub async fn leave(
             .into_response();
     }
     if let Some(list) = shared.lock().unwrap().presence.get_mut(&room) {
-        list.retain(|p| {
-            p.user_id.clone().or_else(|| p.user_name.clone()).as_deref() != Some(key.as_str())
-        });
+        list.retain(|p| p.key() != key);
     }
     presence_response(&shared, &room)
 }

@@ -189,6 +189,18 @@ pub struct Standin {
     rng: u64,
 }
 
+impl Presence {
+    /// Who this is: the token's user id, else its user name.
+    pub fn key(&self) -> String {
+        presence_key(self.user_id.as_deref(), self.user_name.as_deref())
+    }
+}
+
+/// The identity a room page is present under (shared with the token's claims).
+pub fn presence_key(user_id: Option<&str>, user_name: Option<&str>) -> String {
+    user_id.or(user_name).unwrap_or("anonymous").to_owned()
+}
+
 /// How long a room page counts as present after its last heartbeat.
 pub const PRESENCE_TTL: Duration = Duration::from_secs(15);
 

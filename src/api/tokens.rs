@@ -33,7 +33,7 @@ struct TokenView {
 }
 
 /// Daily being down is worth a retry; Daily refusing us is not.
-pub fn video_error(e: DailyError) -> AppError {
+fn video_error(e: DailyError) -> AppError {
     if e.is_transient() {
         AppError::VideoUnavailable(e)
     } else {

@@ -52,6 +52,16 @@ impl Statement for D1PreparedStatement {
     }
 }
 
+/// Rows a statement changed.
+pub fn changes(result: &D1Result) -> usize {
+    result
+        .meta()
+        .ok()
+        .flatten()
+        .and_then(|m| m.changes)
+        .unwrap_or(0)
+}
+
 /// Several statements in one atomic round trip.
 pub async fn batch(
     db: &D1Database,

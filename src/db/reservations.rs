@@ -3,7 +3,7 @@
 
 use super::Statement;
 use serde::Deserialize;
-use worker::{query, D1Database, D1PreparedStatement, D1Result};
+use worker::{query, D1Database, D1PreparedStatement};
 
 use crate::auth::Identity;
 use crate::daily::rooms::{Lang, Room};
@@ -15,18 +15,8 @@ use crate::domain::window::{grace_after_end, Role};
 use crate::error::AppError;
 use crate::idempotency::IdempotencyKey;
 
-use super::idempotency;
 use super::users::upsert_user;
-
-/// Rows a statement changed.
-pub fn changes(result: &D1Result) -> usize {
-    result
-        .meta()
-        .ok()
-        .flatten()
-        .and_then(|m| m.changes)
-        .unwrap_or(0)
-}
+use super::{changes, idempotency};
 
 /// A reservation as stored, with the coach's user id so the caller's role can be told.
 #[derive(Debug, Clone, Deserialize)]
