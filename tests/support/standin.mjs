@@ -30,13 +30,19 @@ export async function startStandin({ apiKey = 'test-daily-api-key', roomOrigin }
     if (!res.ok) throw new Error(`${method} ${route} → ${res.status} ${await res.text()}`);
     return res.status === 204 ? null : res.json();
   };
-  const api = async (method, route, body, key = apiKey) => {
-    const res = await fetchFresh(`${origin}/v1${route}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
+  // Like any Daily client, waits out rate limits (429) unless `patient` is false, so a test's own
+  // reads of Daily's state never fail because the Worker just used up the quota.
+  const api = async (method, route, body, { key = apiKey, patient = true } = {}) => {
+    for (let attempt = 0; ; attempt++) {
+      const res = await fetchFresh(`${origin}/v1${route}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const answer = { status: res.status, body: await res.json() };
+      if (answer.status !== 429 || !patient || attempt === 20) return answer;
+      await new Promise((done) => setTimeout(done, 250 + 50 * attempt));
+    }
   };
 
   return {
@@ -50,7 +56,7 @@ export async function startStandin({ apiKey = 'test-daily-api-key', roomOrigin }
     clearFaults: () => control('DELETE', '/__control/faults'),
     settings: (s) => control('POST', '/__control/settings', s),
     reset: () => control('POST', '/__control/reset'),
-    /** Calls the stand-in's Daily API directly, as another Daily client would. */
+    /** Calls the stand-in's Daily API directly, as another Daily client would (see `api` above). */
     api,
     participants: async (room) =>
       (await (await fetchFresh(`${origin}/__standin/rooms/${room}/participants`)).json()).participants,
