@@ -8,7 +8,9 @@ use super::Ctx;
 use crate::auth::Identity;
 use crate::daily::client::DailyClient;
 use crate::daily::rooms::{CreateRoom, Room};
-use crate::db::{self, catalog, idempotency as keys, reservations, reservations::ReservationRow};
+use crate::db::{
+    self, catalog, idempotency as keys, reservations, reservations::ReservationRow, Statement,
+};
 use crate::domain::booking::{BookingError, NewBooking, Reschedule};
 use crate::domain::ids::ReservationId;
 use crate::domain::time::{self, from_unix, Instant};
@@ -157,26 +159,27 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
         };
     }
 
-    let answer = if inserted.reservation {
-        Ok(open_room(&db, daily, id, &booking, &player, now).await)
-    } else {
-        catalog::find_offer(&db, &booking.announcement_id)
-            .await
-            .map(|offer| {
-                let refusal = booking
-                    .check_offer(offer.as_ref(), &player.user_id)
-                    .err()
-                    .unwrap_or(BookingError::SlotTaken);
-                Answer::error(&refusal.into())
-            })
-    };
+    if inserted.reservation {
+        return open_room(&db, daily, id, &booking, &player, now, key.as_ref())
+            .await?
+            .send(false);
+    }
+    let refusal = catalog::find_offer(&db, &booking.announcement_id)
+        .await
+        .map(|offer| {
+            let refusal = booking
+                .check_offer(offer.as_ref(), &player.user_id)
+                .err()
+                .unwrap_or(BookingError::SlotTaken);
+            Answer::error(&refusal.into())
+        });
     let Some(key) = &key else {
-        return answer?.send(false);
+        return refusal?.send(false);
     };
-    match answer {
+    match refusal {
         Ok(answer) => {
             keys::store(&db, &player.user_id, key, id, answer.status, &answer.body)?
-                .run()
+                .execute()
                 .await?;
             answer.send(false)
         }
@@ -188,7 +191,8 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     }
 }
 
-/// Creates the room of a new reservation (one request to Daily) and records it.
+/// Creates the room of a new reservation (one request to Daily), then records it together with
+/// the answer kept for the Idempotency-Key, if any, in one D1 round trip.
 async fn open_room(
     db: &worker::D1Database,
     daily: &crate::config::DailyConfig,
@@ -196,40 +200,57 @@ async fn open_room(
     booking: &NewBooking,
     player: &Identity,
     now: Instant,
-) -> Answer {
+    key: Option<&IdempotencyKey>,
+) -> Result<Answer, AppError> {
+    let created = |room: Option<Room>| {
+        Answer::created(&ReservationView {
+            id: id.to_string(),
+            announcement_id: booking.announcement_id.to_string(),
+            coach_id: booking.coach_id.to_string(),
+            player_id: player.user_id.to_string(),
+            start_date: time::format(booking.slot.start()),
+            end_date: time::format(booking.slot.end()),
+            status: "confirmed".into(),
+            video_status: if room.is_some() {
+                VideoStatus::Ready
+            } else {
+                VideoStatus::Pending
+            },
+            daily_room_name: room.as_ref().map(|r| r.name.clone()),
+            daily_room_url: room.map(|r| r.url),
+            rescheduled_at: None,
+            created_at: time::format(now),
+        })
+    };
+    let keep = |answer: &Answer| match key {
+        Some(key) => {
+            keys::store(db, &player.user_id, key, id, answer.status, &answer.body).map(Some)
+        }
+        None => Ok(None),
+    };
+
     let room_name = daily.room_prefix.room_for(id);
     let request = CreateRoom::for_session(&room_name, &booking.slot, player.locale);
-    let room: Option<Room> = match DailyClient::new(daily).create_room(&request).await {
-        Ok(room) => match reservations::record_room(db, &id.to_string(), &room).await {
-            Ok(_) => Some(room),
-            Err(e) => {
-                console_warn!("reservation {id}: room {room_name} created but not recorded: {e}");
-                None
+    match DailyClient::new(daily).create_room(&request).await {
+        Ok(room) => {
+            let record = reservations::set_room(db, &id.to_string(), &room)?;
+            let answer = created(Some(room));
+            let statements = std::iter::once(record).chain(keep(&answer)?).collect();
+            match db::batch(db, statements).await {
+                Ok(_) => return Ok(answer),
+                // The room exists at Daily under its deterministic name: the retries find it.
+                Err(e) => console_warn!(
+                    "reservation {id}: room {room_name} created but not recorded: {e}"
+                ),
             }
-        },
-        Err(e) => {
-            console_warn!("reservation {id}: room not created yet, left to the retries: {e}");
-            None
         }
-    };
-    Answer::created(&ReservationView {
-        id: id.to_string(),
-        announcement_id: booking.announcement_id.to_string(),
-        coach_id: booking.coach_id.to_string(),
-        player_id: player.user_id.to_string(),
-        start_date: time::format(booking.slot.start()),
-        end_date: time::format(booking.slot.end()),
-        status: "confirmed".into(),
-        video_status: if room.is_some() {
-            VideoStatus::Ready
-        } else {
-            VideoStatus::Pending
-        },
-        daily_room_name: room.as_ref().map(|r| r.name.clone()),
-        daily_room_url: room.map(|r| r.url),
-        rescheduled_at: None,
-        created_at: time::format(now),
-    })
+        Err(e) => console_warn!("reservation {id}: room not created yet, left to the retries: {e}"),
+    }
+    let answer = created(None);
+    if let Some(store) = keep(&answer)? {
+        store.execute().await?;
+    }
+    Ok(answer)
 }
 
 /// One reservation, for its coach or its player; 404 for anyone else.

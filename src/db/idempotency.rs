@@ -103,5 +103,5 @@ pub async fn purge(db: &D1Database, before: Instant) -> Result<usize, AppError> 
     )?
     .execute()
     .await?;
-    Ok(super::changes(&result))
+    Ok(result)
 }

@@ -15,8 +15,8 @@ use crate::domain::window::{grace_after_end, Role};
 use crate::error::AppError;
 use crate::idempotency::IdempotencyKey;
 
+use super::idempotency;
 use super::users::upsert_user;
-use super::{changes, idempotency};
 
 /// A reservation as stored, with the coach's user id so the caller's role can be told.
 #[derive(Debug, Clone, Deserialize)]
@@ -117,8 +117,8 @@ pub async fn insert_if_free(
     statements.push(insert);
     let results = super::batch(db, statements).await?;
     Ok(Inserted {
-        reservation: results.last().map(changes) == Some(1),
-        claimed: key.is_none() || results.first().map(changes) == Some(1),
+        reservation: results.last() == Some(&1),
+        claimed: key.is_none() || results.first() == Some(&1),
     })
 }
 
@@ -145,9 +145,9 @@ pub async fn find_for_participant(
     .await?)
 }
 
-/// Records the Daily room of a live reservation: `ready`. Returns `false` if the reservation was
+/// Records the Daily room of a live reservation: `ready`. Changes no row if the reservation was
 /// cancelled meanwhile (the caller then removes the room).
-fn set_room(db: &D1Database, id: &str, room: &Room) -> Result<D1PreparedStatement, AppError> {
+pub fn set_room(db: &D1Database, id: &str, room: &Room) -> Result<D1PreparedStatement, AppError> {
     Ok(query!(
         db,
         "UPDATE reservations
@@ -160,8 +160,9 @@ fn set_room(db: &D1Database, id: &str, room: &Room) -> Result<D1PreparedStatemen
     )?)
 }
 
+/// [`set_room`], run alone: `false` if the reservation was cancelled meanwhile.
 pub async fn record_room(db: &D1Database, id: &str, room: &Room) -> Result<bool, AppError> {
-    Ok(changes(&set_room(db, id, room)?.execute().await?) == 1)
+    Ok(set_room(db, id, room)?.execute().await? == 1)
 }
 
 /// A failed attempt of the scheduled handler: try again later, or give up (`failed`).
@@ -213,7 +214,7 @@ pub async fn cancel(db: &D1Database, id: &str, now: Instant) -> Result<bool, App
     )?
     .execute()
     .await?;
-    Ok(changes(&result) == 1)
+    Ok(result == 1)
 }
 
 /// Moves a reservation that has not started to a new slot of the same length, if neither
@@ -247,7 +248,7 @@ pub async fn reschedule_if_free(
     )?
     .execute()
     .await?;
-    Ok(changes(&result) == 1)
+    Ok(result == 1)
 }
 
 /// Live reservations whose room must be created or moved, due now; oldest work first.

@@ -18,14 +18,34 @@ after(async () => {
 });
 
 describe('request budgets', () => {
-  test('booking: 2 D1 round trips and exactly 1 Daily request', async () => {
+  test('booking: 2 D1 round trips and exactly 1 Daily request, with or without an Idempotency-Key', async () => {
     const coach = await newCoach(worker);
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 4; i++) {
       await standin.clearCalls();
-      const res = await worker.request('/reservations', { as: newPlayer(), json: booking(coach, slot(100 + i * 90)) });
+      const headers = i % 2 ? { 'Idempotency-Key': `budget-${i}-${Date.now()}` } : {};
+      const res = await worker.request('/reservations', { as: newPlayer(), headers, json: booking(coach, slot(100 + i * 90)) });
       assert.equal(res.status, 201);
+      assert.equal(res.body.videoStatus, 'ready');
       assert.equal(res.headers.get('x-d1-round-trips'), '2');
       assert.equal((await standin.calls()).length, 1);
+    }
+  });
+
+  test('a keyed booking while Daily is down: still 2 D1 round trips, and the replay is the same', async () => {
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    await standin.fault({ path: '/rooms', status: 400 });
+    try {
+      const request = { as: player, headers: { 'Idempotency-Key': `budget-down-${Date.now()}` }, json: booking(coach, slot(500)) };
+      const first = await worker.request('/reservations', request);
+      assert.equal(first.status, 201);
+      assert.equal(first.body.videoStatus, 'pending');
+      assert.equal(first.headers.get('x-d1-round-trips'), '2');
+      const again = await worker.request('/reservations', request);
+      assert.equal(again.text, first.text);
+      assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    } finally {
+      await standin.clearFaults();
     }
   });
 
