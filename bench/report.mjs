@@ -18,7 +18,9 @@ console.log(`\nSizes: our wasm ${kib(sizes.ours_wasm.raw)} raw, ${kib(sizes.ours
 const metrics = [
   ['cold_start_ms', 'cold start, ms to first 200', 'lower'],
   ['healthz_rps', '/healthz req/s', 'higher'],
+  ['healthz_cpu_ms', '/healthz server CPU ms/req', 'lower'],
   ['token_rps', 'token req/s', 'higher'],
+  ['token_cpu_ms', 'token server CPU ms/req', 'lower'],
   ['token_p50', 'token p50 ms', 'lower'],
   ['token_p90', 'token p90 ms', 'lower'],
   ['token_p99', 'token p99 ms', 'lower'],

@@ -5,6 +5,8 @@
 #
 #   bench/run.sh                         both stacks (wrangler-dev, miniflare), 3 runs each
 #   STACKS=miniflare RUNS=1 bench/run.sh
+#   STACKS=miniflare-no-assets bench/run.sh   diagnosis only: ours without Workers Static Assets
+#                                             in front (the API works, the page is not served)
 #
 # Knobs: STACKS RUNS DURATION (10s) THREADS (2) CONNS (16) RATE (300 req/s, fixed-rate latency)
 #        WARMUP (2s) BOOKINGS (200) DAILY_LATENCY_MS (100) PORT (8795) STANDIN_PORT (8796) PEER_DIR
@@ -108,6 +110,20 @@ rps() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1"; }
 pct() { to_ms "$(awk -v p="$2%" '$1 == p { print $2; exit }' "$1")"; }
 non2xx() { awk '/Non-2xx or 3xx responses:/ { print $NF; f = 1 } END { if (!f) print 0 }' "$1"; }
 wrk_run() { local d=$1 out=$2; shift 2; timeout 120 wrk -t"$THREADS" -c"$CONNS" -d"$d" --timeout 5s --latency "$@" >"$out"; }
+# CPU time (user + system, in clock ticks) of every process of the server: node, workerd and
+# whatever else the stack started. Unlike req/s, it hardly moves with what else the 2 cores do.
+server_ticks() {
+  awk -v g="$SERVER_PGID" '{ sub(/^.*\) /, ""); if ($3 == g) t += $12 + $13 } END { print t + 0 }' /proc/[0-9]*/stat 2>/dev/null
+}
+# Runs wrk_run and records the server's CPU ms per request of that run as metric $1.
+wrk_cpu() {
+  local metric=$1 out=$3 before after
+  before=$(server_ticks)
+  wrk_run "${@:2}"
+  after=$(server_ticks)
+  record "$STACK" "$WHO" "$RUN" "$metric" "$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" \
+    '/ requests in / { n = $1 } END { printf "%.3f", n ? t * 1000 / hz / n : 0 }' "$out")"
+}
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$OUT/results.tsv"; }
 
 seed_ours() {
@@ -129,11 +145,13 @@ seed_peer() {
 
 measure() { # stack worker run
   local stack=$1 who=$2 run=$3 dir first tag
+  STACK=$stack WHO=$who RUN=$run
   case "$who/$stack" in
     ours/wrangler-dev) dir=$ROOT; set -- "$WRANGLER" dev --ip 127.0.0.1 --port "$PORT" --env-file "$OUT/ours.vars" --persist-to "$OUT/state-ours" --show-interactive-dev-session=false ;;
     ours/miniflare) dir=$ROOT; set -- node bench/serve.mjs "$PORT" "$OUT/ours.vars" "$OUT/state-ours" ;;
+    ours/miniflare-no-assets) dir=$ROOT; set -- env BENCH_NO_ASSETS=1 node bench/serve.mjs "$PORT" "$OUT/ours.vars" "$OUT/state-ours" ;;
     peer/wrangler-dev) dir=$OUT/peer; set -- npx wrangler dev --ip 127.0.0.1 --port "$PORT" ;;
-    peer/miniflare) dir=$OUT/peer; set -- node scripts/serve.mjs miniflare "$PORT" ;;
+    peer/miniflare*) dir=$OUT/peer; set -- node scripts/serve.mjs miniflare "$PORT" ;;
   esac
   "seed_$who"
   start_server "$dir" "$@"
@@ -155,8 +173,8 @@ measure() { # stack worker run
     wrk_run "$WARMUP" /dev/null -s bench/rotate.lua "$BASE"
   fi
   tag=$OUT/$stack-$who-$run
-  wrk_run "$DURATION" "$tag-healthz.txt" "$BASE/healthz"
-  wrk_run "$DURATION" "$tag-token.txt" -s bench/rotate.lua "$BASE"
+  wrk_cpu healthz_cpu_ms "$DURATION" "$tag-healthz.txt" "$BASE/healthz"
+  wrk_cpu token_cpu_ms "$DURATION" "$tag-token.txt" -s bench/rotate.lua "$BASE"
   record "$stack" "$who" "$run" healthz_rps "$(rps "$tag-healthz.txt")"
   record "$stack" "$who" "$run" token_rps "$(rps "$tag-token.txt")"
   for p in 50 90 99; do record "$stack" "$who" "$run" "token_p$p" "$(pct "$tag-token.txt" $p)"; done

@@ -9,6 +9,8 @@ import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 const [port, envFile, persist] = process.argv.slice(2);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, 'wrangler.toml'), undefined, { envFiles: [path.resolve(envFile)] });
+// Diagnosis only (STACKS=miniflare-no-assets): without the Static Assets router in front.
+if (process.env.BENCH_NO_ASSETS) delete workerOptions.assets;
 const mf = new Miniflare({
   ...workerOptions,
   name: 'edgemy-sessions',
