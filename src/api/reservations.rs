@@ -12,7 +12,7 @@ use crate::db::{
     self, catalog, idempotency as keys, reservations, reservations::ReservationRow, Statement,
 };
 use crate::domain::booking::{BookingError, NewBooking, Reschedule};
-use crate::domain::ids::ReservationId;
+use crate::domain::ids::{ReservationId, UserId};
 use crate::domain::time::{self, from_unix, Instant};
 use crate::domain::video::VideoStatus;
 use crate::error::AppError;
@@ -79,6 +79,17 @@ impl Answer {
             body: err.body().to_string(),
             location: None,
         }
+    }
+
+    /// The statement that keeps this answer, to replay it under `key`.
+    fn kept_for(
+        &self,
+        db: &worker::D1Database,
+        user: &UserId,
+        key: &IdempotencyKey,
+        reservation: ReservationId,
+    ) -> Result<worker::D1PreparedStatement, AppError> {
+        keys::store(db, user, key, reservation, self.status, &self.body)
     }
 
     fn send(self, replayed: bool) -> Result<Response, AppError> {
@@ -178,7 +189,8 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     };
     match refusal {
         Ok(answer) => {
-            keys::store(&db, &player.user_id, key, id, answer.status, &answer.body)?
+            answer
+                .kept_for(&db, &player.user_id, key, id)?
                 .execute()
                 .await?;
             answer.send(false)
@@ -222,11 +234,9 @@ async fn open_room(
             created_at: time::format(now),
         })
     };
-    let keep = |answer: &Answer| match key {
-        Some(key) => {
-            keys::store(db, &player.user_id, key, id, answer.status, &answer.body).map(Some)
-        }
-        None => Ok(None),
+    let keep = |answer: &Answer| {
+        key.map(|key| answer.kept_for(db, &player.user_id, key, id))
+            .transpose()
     };
 
     let room_name = daily.room_prefix.room_for(id);
