@@ -115,14 +115,14 @@ wrk_run() { local d=$1 out=$2; shift 2; timeout 120 wrk -t"$THREADS" -c"$CONNS" 
 server_ticks() {
   awk -v g="$SERVER_PGID" '{ sub(/^.*\) /, ""); if ($3 == g) t += $12 + $13 } END { print t + 0 }' /proc/[0-9]*/stat 2>/dev/null
 }
-# Runs wrk_run and records the server's CPU ms per request of that run as metric $1.
+# Runs wrk_run "$@" and prints the server's CPU ms per request of that run.
 wrk_cpu() {
-  local metric=$1 out=$3 before after
+  local out=$2 before after
   before=$(server_ticks)
-  wrk_run "${@:2}"
+  wrk_run "$@" || return
   after=$(server_ticks)
-  record "$STACK" "$WHO" "$RUN" "$metric" "$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" \
-    '/ requests in / { n = $1 } END { printf "%.3f", n ? t * 1000 / hz / n : 0 }' "$out")"
+  awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" \
+    '/ requests in / { n = $1 } END { printf "%.3f", n ? t * 1000 / hz / n : 0 }' "$out"
 }
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$OUT/results.tsv"; }
 
@@ -144,8 +144,7 @@ seed_peer() {
 }
 
 measure() { # stack worker run
-  local stack=$1 who=$2 run=$3 dir first tag
-  STACK=$stack WHO=$who RUN=$run
+  local stack=$1 who=$2 run=$3 dir first tag cpu
   case "$who/$stack" in
     ours/wrangler-dev) dir=$ROOT; set -- "$WRANGLER" dev --ip 127.0.0.1 --port "$PORT" --env-file "$OUT/ours.vars" --persist-to "$OUT/state-ours" --show-interactive-dev-session=false ;;
     ours/miniflare) dir=$ROOT; set -- node bench/serve.mjs "$PORT" "$OUT/ours.vars" "$OUT/state-ours" ;;
@@ -173,8 +172,10 @@ measure() { # stack worker run
     wrk_run "$WARMUP" /dev/null -s bench/rotate.lua "$BASE"
   fi
   tag=$OUT/$stack-$who-$run
-  wrk_cpu healthz_cpu_ms "$DURATION" "$tag-healthz.txt" "$BASE/healthz"
-  wrk_cpu token_cpu_ms "$DURATION" "$tag-token.txt" -s bench/rotate.lua "$BASE"
+  cpu=$(wrk_cpu "$DURATION" "$tag-healthz.txt" "$BASE/healthz")
+  record "$stack" "$who" "$run" healthz_cpu_ms "$cpu"
+  cpu=$(wrk_cpu "$DURATION" "$tag-token.txt" -s bench/rotate.lua "$BASE")
+  record "$stack" "$who" "$run" token_cpu_ms "$cpu"
   record "$stack" "$who" "$run" healthz_rps "$(rps "$tag-healthz.txt")"
   record "$stack" "$who" "$run" token_rps "$(rps "$tag-token.txt")"
   for p in 50 90 99; do record "$stack" "$who" "$run" "token_p$p" "$(pct "$tag-token.txt" $p)"; done
