@@ -1,15 +1,18 @@
-//! Edgemy session JWTs: HS256 tokens issued by the platform, verified here with the algorithm
-//! pinned and `iss`, `aud`, `exp` checked. Pure: the secret and the clock are arguments.
+//! Edgemy session JWTs: HS256 tokens (RFC 7519) issued by the platform, verified here with the
+//! algorithm pinned and `iss`, `aud`, `exp` (and `nbf`, when present) checked. Pure: the secret
+//! and the clock are arguments.
 
-use chrono::Duration;
-use jwt_compact::alg::{Hs256, Hs256Key};
-use jwt_compact::{AlgorithmExt, Claims, Header, TimeOptions, UntrustedToken};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::Sha256;
 
 use crate::config::AuthConfig;
 use crate::daily::rooms::Lang;
 use crate::domain::ids::UserId;
-use crate::domain::time::Instant;
+use crate::domain::time::{Duration, Instant};
 
 /// The signed-in user, as the session JWT describes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,100 +44,131 @@ pub enum AuthError {
     BadClaims(String),
 }
 
-/// `aud` may be one string or a list of strings (RFC 7519 §4.1.3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-enum Audience {
-    One(String),
-    Many(Vec<String>),
+/// `{"alg":"HS256","typ":"JWT"}`, base64url-encoded: the header of the tokens issued here.
+const HEADER_B64: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+
+/// The JOSE header of a token; only its algorithm matters.
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
 }
 
-impl Audience {
-    fn contains(&self, wanted: &str) -> bool {
-        match self {
-            Audience::One(a) => a == wanted,
-            Audience::Many(list) => list.iter().any(|a| a == wanted),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct SessionClaims {
     iss: String,
-    aud: Audience,
+    /// One string or a list of strings (RFC 7519 §4.1.3).
+    aud: Value,
     sub: String,
     name: String,
     email: String,
     locale: Lang,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    iat: Option<i64>,
+    #[serde(default)]
+    exp: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nbf: Option<i64>,
+}
+
+impl SessionClaims {
+    fn is_for(&self, audience: &str) -> bool {
+        match &self.aud {
+            Value::String(one) => one == audience,
+            Value::Array(many) => many.iter().any(|a| a == audience),
+            _ => false,
+        }
+    }
 }
 
 /// Allowed clock difference between the platform and the edge.
-const LEEWAY_SECONDS: i64 = 30;
+const LEEWAY: Duration = Duration::seconds(30);
 
-fn time_options(now: Instant) -> TimeOptions<impl Fn() -> Instant> {
-    TimeOptions::new(Duration::seconds(LEEWAY_SECONDS), move || now)
+fn mac(config: &AuthConfig) -> Hmac<Sha256> {
+    Hmac::new_from_slice(config.jwt_secret.expose().as_bytes()).expect("HMAC takes any key length")
 }
 
 /// Verifies a session token and returns who it is for.
 pub fn verify(token: &str, config: &AuthConfig, now: Instant) -> Result<Identity, AuthError> {
-    let untrusted = UntrustedToken::new(token).map_err(|_| AuthError::Malformed)?;
-    let key = Hs256Key::new(config.jwt_secret.expose().as_bytes());
-    // The validator refuses any `alg` but HS256, so `none` and other algorithms are rejected.
-    let token = Hs256
-        .validator::<SessionClaims>(&key)
-        .validate(&untrusted)
-        .map_err(|e| match e {
-            jwt_compact::ValidationError::MalformedClaims(e) => AuthError::BadClaims(e.to_string()),
-            _ => AuthError::BadSignature,
-        })?;
-    let claims = token.claims();
-    let options = time_options(now);
-    claims
-        .validate_expiration(&options)
-        .map_err(|_| AuthError::Expired)?;
-    if claims.not_before.is_some() {
-        claims
-            .validate_maturity(&options)
-            .map_err(|_| AuthError::NotYetValid)?;
+    let mut parts = token.split('.');
+    let (Some(header), Some(claims), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(AuthError::Malformed);
+    };
+    let decode = |part: &str| {
+        URL_SAFE_NO_PAD
+            .decode(part)
+            .map_err(|_| AuthError::Malformed)
+    };
+    let header: Header =
+        serde_json::from_slice(&decode(header)?).map_err(|_| AuthError::Malformed)?;
+    let signature = decode(signature)?;
+    let claims = decode(claims)?;
+    // Only HS256 is accepted, so `none` and every other algorithm are refused.
+    if header.alg != "HS256" {
+        return Err(AuthError::BadSignature);
     }
-    let custom = &claims.custom;
-    if custom.iss != config.issuer {
+    let mut mac = mac(config);
+    mac.update(&token.as_bytes()[..token.rfind('.').unwrap_or_default()]);
+    mac.verify_slice(&signature)
+        .map_err(|_| AuthError::BadSignature)?;
+
+    let claims: SessionClaims =
+        serde_json::from_slice(&claims).map_err(|e| AuthError::BadClaims(e.to_string()))?;
+    let now = now.timestamp();
+    match claims.exp {
+        Some(exp) if now <= exp + LEEWAY.num_seconds() => {}
+        _ => return Err(AuthError::Expired),
+    }
+    if claims
+        .nbf
+        .is_some_and(|nbf| now + LEEWAY.num_seconds() < nbf)
+    {
+        return Err(AuthError::NotYetValid);
+    }
+    if claims.iss != config.issuer {
         return Err(AuthError::WrongIssuer);
     }
-    if !custom.aud.contains(&config.audience) {
+    if !claims.is_for(&config.audience) {
         return Err(AuthError::WrongAudience);
     }
     Ok(Identity {
-        user_id: UserId::parse(&custom.sub)
+        user_id: UserId::parse(&claims.sub)
             .map_err(|e| AuthError::BadClaims(format!("sub {e}")))?,
-        name: custom.name.clone(),
-        email: custom.email.clone(),
-        locale: custom.locale,
+        name: claims.name,
+        email: claims.email,
+        locale: claims.locale,
     })
 }
 
 /// Issues a session token, as the platform would. Used by the development sign-in only.
 pub fn issue(identity: &Identity, config: &AuthConfig, now: Instant, ttl: Duration) -> String {
-    let claims = Claims::new(SessionClaims {
+    let claims = SessionClaims {
         iss: config.issuer.clone(),
-        aud: Audience::One(config.audience.clone()),
+        aud: Value::String(config.audience.clone()),
         sub: identity.user_id.to_string(),
         name: identity.name.clone(),
         email: identity.email.clone(),
         locale: identity.locale,
-    })
-    .set_duration_and_issuance(&time_options(now), ttl);
-    let key = Hs256Key::new(config.jwt_secret.expose().as_bytes());
-    Hs256
-        .token(&Header::empty().with_token_type("JWT"), &claims, &key)
-        .expect("HS256 signing of serializable claims cannot fail")
+        iat: Some(now.timestamp()),
+        exp: Some((now + ttl).timestamp()),
+        nbf: None,
+    };
+    let payload = serde_json::to_vec(&claims).expect("claims always serialize");
+    let mut token = format!("{HEADER_B64}.");
+    URL_SAFE_NO_PAD.encode_string(payload, &mut token);
+    let mut mac = mac(config);
+    mac.update(token.as_bytes());
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(mac.finalize().into_bytes(), &mut token);
+    token
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Secret;
-    use crate::domain::time::parse_rfc3339;
+    use crate::domain::time::{from_unix, parse_rfc3339};
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
     use hmac::{Hmac, Mac};
@@ -247,6 +281,43 @@ mod tests {
         c.as_object_mut().unwrap().remove("exp");
         let token = forge(hs256(), c, "unit-test-session-secret");
         assert_eq!(verify(&token, &config(), now()), Err(AuthError::Expired));
+    }
+
+    #[test]
+    fn rejects_tampered_claims_and_tokens_not_valid_yet() {
+        let token = forge(hs256(), claims(), "unit-test-session-secret");
+        let (head, rest) = token.split_once('.').unwrap();
+        let signature = rest.rsplit_once('.').unwrap().1;
+        let mut c = claims();
+        c["sub"] = json!("usr_coach_demo");
+        let swapped = format!(
+            "{head}.{}.{signature}",
+            URL_SAFE_NO_PAD.encode(c.to_string())
+        );
+        assert_eq!(
+            verify(&swapped, &config(), now()),
+            Err(AuthError::BadSignature)
+        );
+        assert_eq!(
+            verify(&format!("{token}.x"), &config(), now()),
+            Err(AuthError::Malformed)
+        );
+
+        let mut c = claims();
+        c["nbf"] = json!(now().timestamp() + 60);
+        let early = forge(hs256(), c, "unit-test-session-secret");
+        assert_eq!(
+            verify(&early, &config(), now()),
+            Err(AuthError::NotYetValid)
+        );
+        // Within the 30 s leeway for clock differences.
+        assert!(verify(&early, &config(), now() + Duration::seconds(31)).is_ok());
+        let exp = claims()["exp"].as_i64().unwrap();
+        assert!(verify(&token, &config(), from_unix(exp + 30)).is_ok());
+        assert_eq!(
+            verify(&token, &config(), from_unix(exp + 31)),
+            Err(AuthError::Expired)
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use worker::{console_log, console_warn, D1Database, Delay, Env};
 use crate::config::Config;
 use crate::db::reservations::{self, ReservationRow};
 use crate::db::{self, idempotency};
-use crate::domain::time::Instant;
+use crate::domain::time::{self, Instant};
 use crate::domain::video::{heal_backoff, MAX_HEAL_ATTEMPTS};
 use crate::error::AppError;
 use crate::idempotency::RETENTION_SECONDS;
@@ -47,7 +47,7 @@ pub async fn run(env: &Env, config: &Config, now: Instant) -> Result<Report, App
     let mut report = Report {
         keys_purged: idempotency::purge(
             &db,
-            now - chrono::Duration::seconds(RETENTION_SECONDS + 3600),
+            now - time::Duration::seconds(RETENTION_SECONDS + 3600),
         )
         .await?,
         ..Report::default()

@@ -2,7 +2,6 @@
 //! the session cookie of a demo user, `POST /dev/logout` clears it, `GET /dev/users` lists them.
 //! Elsewhere these routes do not exist (404).
 
-use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use worker::{Request, Response};
 
@@ -11,6 +10,7 @@ use crate::auth::{self, Identity};
 use crate::daily::rooms::Lang;
 use crate::db::{self, users};
 use crate::domain::ids::UserId;
+use crate::domain::time::Duration;
 use crate::error::AppError;
 use crate::http::{self, SESSION_COOKIE};
 

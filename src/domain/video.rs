@@ -1,7 +1,8 @@
 //! The state of a reservation's Daily room, and how patiently the scheduled handler retries.
 
-use chrono::Duration;
 use serde::{Deserialize, Serialize};
+
+use super::time::Duration;
 
 /// `pending`: the room must be created (or moved to the reservation's window);
 /// `ready`: it exists for the current window; `deleted`: removed after a cancellation;

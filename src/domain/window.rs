@@ -1,9 +1,8 @@
 //! Who may join a session, and when: the join window of each role and the room's expiry.
 
-use chrono::Duration;
 use serde::Serialize;
 
-use super::time::{Instant, Slot};
+use super::time::{Duration, Instant, Slot};
 
 /// A participant's role in a reservation. The coach owns the room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
