@@ -6,13 +6,15 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use worker::wasm_bindgen::JsValue;
-use worker::{
-    console_warn, js_sys, AbortController, Date, Delay, Fetch, Headers, Method, Request,
-    RequestInit, RequestRedirect,
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::web_sys::{
+    AbortController, AbortSignal, Headers, Request, RequestInit, RequestRedirect, Response,
+    WorkerGlobalScope,
 };
+use worker::{console_warn, js_sys, Date, Delay};
 
-use super::rooms::{parse_answer, CreateRoom, DailyError, Deleted, DomainConfig, Room, UpdateRoom};
+use super::rooms::{Answer, CreateRoom, DailyError, Deleted, DomainConfig, Room, UpdateRoom};
 use crate::config::DailyConfig;
 
 thread_local! {
@@ -28,83 +30,97 @@ fn elapsed_since(start: u64) -> Duration {
     Duration::from_millis(Date::now().as_millis().saturating_sub(start))
 }
 
+/// A failed `fetch`: the runtime's message, never the request (it carries the API key).
+fn transport(e: JsValue) -> DailyError {
+    let detail = e
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "fetch failed".into());
+    DailyError::Transport(detail)
+}
+
+// The transport below speaks to `fetch` through web-sys directly and is not generic over the
+// answer's type: only the final `Answer::parse` is instantiated per type (BENCHMARKS.md, size).
 impl<'a> DailyClient<'a> {
     pub fn new(config: &'a DailyConfig) -> Self {
         Self { config }
     }
 
-    /// One attempt, abandoned after `budget`.
-    async fn attempt<T: DeserializeOwned>(
+    fn request(
         &self,
-        method: Method,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        signal: &AbortSignal,
+    ) -> Result<Request, JsValue> {
+        let headers = Headers::new()?;
+        headers.set(
+            "Authorization",
+            &format!("Bearer {}", self.config.api_key.expose()),
+        )?;
+        headers.set("Content-Type", "application/json")?;
+        let init = RequestInit::new();
+        init.set_method(method);
+        init.set_headers(&headers);
+        init.set_redirect(RequestRedirect::Manual);
+        init.set_signal(Some(signal));
+        if let Some(body) = body {
+            init.set_body(&JsValue::from_str(body));
+        }
+        Request::new_with_str_and_init(&format!("{}{}", self.config.base_url, path), &init)
+    }
+
+    /// One attempt, abandoned after `budget`.
+    async fn attempt(
+        &self,
+        method: &str,
         path: &str,
         body: Option<&str>,
         budget: Duration,
-    ) -> Result<T, DailyError> {
-        let transport = |e: worker::Error| DailyError::Transport(e.to_string());
-        let headers = Headers::new();
-        headers
-            .set(
-                "Authorization",
-                &format!("Bearer {}", self.config.api_key.expose()),
-            )
-            .map_err(transport)?;
-        headers
-            .set("Content-Type", "application/json")
-            .map_err(transport)?;
-        let mut init = RequestInit::new();
-        init.with_method(method)
-            .with_headers(headers)
-            .with_redirect(RequestRedirect::Manual);
-        if let Some(body) = body {
-            init.with_body(Some(JsValue::from_str(body)));
-        }
-        let url = format!("{}{}", self.config.base_url, path);
-        let request = Request::new_with_init(&url, &init).map_err(transport)?;
-
-        let controller = AbortController::default();
+    ) -> Result<Answer, DailyError> {
+        let controller = AbortController::new().map_err(transport)?;
         let signal = controller.signal();
+        let request = self
+            .request(method, path, body, &signal)
+            .map_err(transport)?;
         wasm_bindgen_futures::spawn_local(async move {
             Delay::from(budget).await;
             controller.abort();
         });
         let answer = async {
-            let mut response = Fetch::Request(request)
-                .send_with_signal(&signal)
-                .await
-                .map_err(transport)?;
-            let status = response.status_code();
-            let text = response.text().await.map_err(transport)?;
-            Ok((status, text))
+            let global: WorkerGlobalScope = js_sys::global().unchecked_into();
+            let response: Response = JsFuture::from(global.fetch_with_request(&request))
+                .await?
+                .dyn_into()?;
+            let text = JsFuture::from(response.text()?).await?;
+            Ok::<_, JsValue>((response.status(), text.as_string().unwrap_or_default()))
         }
         .await;
         match answer {
-            Ok((status, text)) => parse_answer(status, &text),
+            Ok((status, text)) => Answer::check(status, text),
             Err(_) if signal.aborted() => Err(DailyError::Transport(format!(
                 "no answer within {} ms",
                 budget.as_millis()
             ))),
-            Err(e) => Err(e),
+            Err(e) => Err(transport(e)),
         }
     }
 
     /// A logical call: attempts and waits as the retry policy allows.
-    async fn send<T: DeserializeOwned>(
+    async fn send(
         &self,
-        method: Method,
+        method: &str,
         path: &str,
         body: Option<String>,
-    ) -> Result<T, DailyError> {
+    ) -> Result<Answer, DailyError> {
         let policy = &self.config.retry;
         let start = Date::now().as_millis();
         let mut attempt = 0;
         loop {
             attempt += 1;
             let budget = policy.attempt_budget(elapsed_since(start));
-            let error = match self
-                .attempt(method.clone(), path, body.as_deref(), budget)
-                .await
-            {
+            let error = match self.attempt(method, path, body.as_deref(), budget).await {
                 Ok(answer) => return Ok(answer),
                 Err(e) => e,
             };
@@ -116,7 +132,7 @@ impl<'a> DailyClient<'a> {
             );
             match wait {
                 Some(wait) => {
-                    console_warn!("Daily {method:?} {path}: attempt {attempt} failed ({error}), retrying in {} ms", wait.as_millis());
+                    console_warn!("Daily {method} {path}: attempt {attempt} failed ({error}), retrying in {} ms", wait.as_millis());
                     Delay::from(wait).await;
                 }
                 None => return Err(error),
@@ -124,32 +140,40 @@ impl<'a> DailyClient<'a> {
         }
     }
 
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<T, DailyError> {
+        self.send(method, path, body).await?.parse()
+    }
+
     /// Creates a room. A room of that name may already exist (an earlier attempt whose answer
     /// was lost): Daily then answers 400, and the room is read back instead.
     pub async fn create_room(&self, request: &CreateRoom<'_>) -> Result<Room, DailyError> {
         let body = serde_json::to_string(request).expect("room requests always serialize");
-        match self.send(Method::Post, "/rooms", Some(body)).await {
+        match self.call("POST", "/rooms", Some(body)).await {
             Err(e) if e.is_room_exists() => self.get_room(request.name).await.map_err(|_| e),
             other => other,
         }
     }
 
     pub async fn get_room(&self, name: &str) -> Result<Room, DailyError> {
-        self.send(Method::Get, &format!("/rooms/{name}"), None)
-            .await
+        self.call("GET", &format!("/rooms/{name}"), None).await
     }
 
     /// Moves a room to a new window.
     pub async fn update_room(&self, name: &str, update: &UpdateRoom) -> Result<Room, DailyError> {
         let body = serde_json::to_string(update).expect("room updates always serialize");
-        self.send(Method::Post, &format!("/rooms/{name}"), Some(body))
+        self.call("POST", &format!("/rooms/{name}"), Some(body))
             .await
     }
 
     /// Deletes a room; a room that is already gone counts as deleted.
     pub async fn delete_room(&self, name: &str) -> Result<(), DailyError> {
         match self
-            .send::<Deleted>(Method::Delete, &format!("/rooms/{name}"), None)
+            .call::<Deleted>("DELETE", &format!("/rooms/{name}"), None)
             .await
         {
             Ok(_) => Ok(()),
@@ -173,7 +197,7 @@ impl<'a> DailyClient<'a> {
         if let Some(id) = cached {
             return Ok(id);
         }
-        let domain: DomainConfig = self.send(Method::Get, "/", None).await?;
+        let domain: DomainConfig = self.call("GET", "/", None).await?;
         DOMAIN_IDS.with(|ids| {
             ids.borrow_mut()
                 .push((base.clone(), domain.domain_id.clone()))

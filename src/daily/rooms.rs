@@ -15,6 +15,16 @@ pub enum Lang {
     En,
 }
 
+impl Lang {
+    /// The code Daily, the API and the database use: `fr`, `en`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+}
+
 /// `POST /rooms` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CreateRoom<'a> {
@@ -158,35 +168,53 @@ impl DailyError {
     }
 }
 
-/// Reads a JSON answer of type `T` out of a status and a body.
-pub fn parse_answer<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, DailyError> {
-    if (200..300).contains(&status) {
-        return serde_json::from_str(body).map_err(|e| DailyError::Malformed {
-            status,
-            detail: e.to_string(),
-        });
+/// A successful (2xx) answer of Daily, read into a type once the call is over.
+#[derive(Debug)]
+pub struct Answer {
+    status: u16,
+    body: String,
+}
+
+impl Answer {
+    /// Daily's answer, or the error its status and body describe.
+    pub fn check(status: u16, body: String) -> Result<Self, DailyError> {
+        if (200..300).contains(&status) {
+            return Ok(Self { status, body });
+        }
+        let parsed: Option<ErrorBody> = serde_json::from_str(&body).ok();
+        Err(match (status, parsed) {
+            (429, _) => DailyError::RateLimited,
+            (500..=599, _) => DailyError::Server(status),
+            (401, Some(b)) => DailyError::Auth(b.error),
+            (400, Some(b)) if b.error == "authorization-header-error" => DailyError::Auth(b.error),
+            (_, Some(b)) => DailyError::Rejected {
+                status,
+                error: b.error,
+                info: b.info.unwrap_or_default(),
+            },
+            (_, None) => DailyError::Malformed {
+                status,
+                detail: "not a Daily error body".into(),
+            },
+        })
     }
-    let parsed: Option<ErrorBody> = serde_json::from_str(body).ok();
-    match (status, parsed) {
-        (429, _) => Err(DailyError::RateLimited),
-        (500..=599, _) => Err(DailyError::Server(status)),
-        (401, Some(b)) => Err(DailyError::Auth(b.error)),
-        (400, Some(b)) if b.error == "authorization-header-error" => Err(DailyError::Auth(b.error)),
-        (_, Some(b)) => Err(DailyError::Rejected {
-            status,
-            error: b.error,
-            info: b.info.unwrap_or_default(),
-        }),
-        (_, None) => Err(DailyError::Malformed {
-            status,
-            detail: "not a Daily error body".into(),
-        }),
+
+    /// The body as a `T`.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, DailyError> {
+        serde_json::from_str(&self.body).map_err(|e| DailyError::Malformed {
+            status: self.status,
+            detail: e.to_string(),
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse_answer<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, DailyError> {
+        Answer::check(status, body.to_owned())?.parse()
+    }
     use crate::domain::ids::{ReservationId, RoomPrefix};
     use crate::domain::time::parse_rfc3339;
     use serde_json::json;
