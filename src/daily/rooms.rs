@@ -16,6 +16,15 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// A language from its code, as the database stores it.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "fr" => Some(Lang::Fr),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
     /// The code Daily, the API and the database use: `fr`, `en`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -1,19 +1,19 @@
 //! Coaches' offers ("announcements").
 
 use super::Statement;
-use serde::Deserialize;
-use worker::{query, D1Database};
+use worker::D1Database;
 
 use crate::domain::booking::Offer;
 use crate::domain::ids::{AnnouncementId, CoachId};
 use crate::error::AppError;
 
-#[derive(Deserialize)]
-struct OfferRow {
-    coach_id: String,
-    coach_user_id: String,
-    duration_minutes: i64,
-    is_active: i64,
+row! {
+    struct OfferRow {
+        coach_id: String,
+        coach_user_id: String,
+        duration_minutes: i64,
+        is_active: i64,
+    }
 }
 
 /// The offer an announcement id names, with its coach's user id.
@@ -35,15 +35,17 @@ pub async fn find_offer(db: &D1Database, id: &AnnouncementId) -> Result<Option<O
     }))
 }
 
-/// An active offer, as the booking form shows it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct OfferListing {
-    pub id: String,
-    pub title: String,
-    pub duration_minutes: i64,
-    pub price_cents: i64,
-    pub currency: String,
-    pub coach_name: String,
+row! {
+    /// An active offer, as the booking form shows it.
+    #[derive(Debug, Clone)]
+    pub struct OfferListing {
+        pub id: String,
+        pub title: String,
+        pub duration_minutes: i64,
+        pub price_cents: i64,
+        pub currency: String,
+        pub coach_name: String,
+    }
 }
 
 /// A coach's active offers, shortest first.

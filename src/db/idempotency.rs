@@ -1,8 +1,7 @@
 //! Idempotency-Key records of `POST /reservations`, scoped to the caller.
 
 use super::Statement;
-use serde::Deserialize;
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement};
 
 use crate::domain::ids::{ReservationId, UserId};
 use crate::domain::time::Instant;
@@ -30,12 +29,14 @@ pub fn claim(
     )?)
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct KeyRecord {
-    pub request_hash: String,
-    pub reservation_id: String,
-    pub response_status: Option<u16>,
-    pub response_body: Option<String>,
+row! {
+    #[derive(Debug, Clone)]
+    pub struct KeyRecord {
+        pub request_hash: String,
+        pub reservation_id: String,
+        pub response_status: Option<u16>,
+        pub response_body: Option<String>,
+    }
 }
 
 pub async fn find(

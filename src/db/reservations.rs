@@ -2,8 +2,7 @@
 //! fields, and the session lists.
 
 use super::Statement;
-use serde::Deserialize;
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement};
 
 use crate::auth::Identity;
 use crate::daily::rooms::{Lang, Room};
@@ -18,24 +17,26 @@ use crate::idempotency::IdempotencyKey;
 use super::idempotency;
 use super::users::upsert_user;
 
-/// A reservation as stored, with the coach's user id so the caller's role can be told.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ReservationRow {
-    pub id: String,
-    pub announcement_id: String,
-    pub coach_id: String,
-    pub coach_user_id: String,
-    pub player_id: String,
-    pub player_locale: Lang,
-    pub start_at: i64,
-    pub end_at: i64,
-    pub status: String,
-    pub daily_room_name: Option<String>,
-    pub daily_room_url: Option<String>,
-    pub video_status: VideoStatus,
-    pub video_attempts: i64,
-    pub rescheduled_at: Option<i64>,
-    pub created_at: i64,
+row! {
+    /// A reservation as stored, with the coach's user id so the caller's role can be told.
+    #[derive(Debug, Clone)]
+    pub struct ReservationRow {
+        pub id: String,
+        pub announcement_id: String,
+        pub coach_id: String,
+        pub coach_user_id: String,
+        pub player_id: String,
+        pub player_locale: Lang,
+        pub start_at: i64,
+        pub end_at: i64,
+        pub status: String,
+        pub daily_room_name: Option<String>,
+        pub daily_room_url: Option<String>,
+        pub video_status: VideoStatus,
+        pub video_attempts: i64,
+        pub rescheduled_at: Option<i64>,
+        pub created_at: i64,
+    }
 }
 
 impl ReservationRow {
@@ -294,23 +295,25 @@ pub async fn due_deletions(
     .await?)
 }
 
-/// One line of a session list: the reservation, its offer and the other participant.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SessionRow {
-    pub id: String,
-    pub announcement_id: String,
-    pub announcement_title: String,
-    pub coach_id: String,
-    pub player_id: String,
-    pub start_at: i64,
-    pub end_at: i64,
-    pub status: String,
-    pub daily_room_url: Option<String>,
-    pub discord_channel_url: Option<String>,
-    pub video_status: VideoStatus,
-    pub rescheduled_at: Option<i64>,
-    pub counterpart_id: String,
-    pub counterpart_name: String,
+row! {
+    /// One line of a session list: the reservation, its offer and the other participant.
+    #[derive(Debug, Clone)]
+    pub struct SessionRow {
+        pub id: String,
+        pub announcement_id: String,
+        pub announcement_title: String,
+        pub coach_id: String,
+        pub player_id: String,
+        pub start_at: i64,
+        pub end_at: i64,
+        pub status: String,
+        pub daily_room_url: Option<String>,
+        pub discord_channel_url: Option<String>,
+        pub video_status: VideoStatus,
+        pub rescheduled_at: Option<i64>,
+        pub counterpart_id: String,
+        pub counterpart_name: String,
+    }
 }
 
 /// How many sessions a list returns at most.

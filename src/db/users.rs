@@ -1,8 +1,7 @@
 //! Users and coaches.
 
 use super::Statement;
-use serde::Deserialize;
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement};
 
 use crate::auth::Identity;
 use crate::daily::rooms::Lang;
@@ -10,13 +9,15 @@ use crate::domain::ids::UserId;
 use crate::domain::time::Instant;
 use crate::error::AppError;
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct UserRow {
-    pub id: String,
-    pub name: String,
-    pub email: String,
-    pub locale: Lang,
-    pub coach_id: Option<String>,
+row! {
+    #[derive(Debug, Clone)]
+    pub struct UserRow {
+        pub id: String,
+        pub name: String,
+        pub email: String,
+        pub locale: Lang,
+        pub coach_id: Option<String>,
+    }
 }
 
 /// A user and, if they coach, their coach id.
@@ -39,7 +40,7 @@ pub async fn list_users(db: &D1Database) -> Result<Vec<UserRow>, AppError> {
         "SELECT u.id, u.name, u.email, u.locale, c.id AS coach_id
          FROM users u LEFT JOIN coaches c ON c.user_id = u.id
          ORDER BY c.id IS NULL, u.name"
-    )
+    )?
     .all_rows::<UserRow>()
     .await?)
 }

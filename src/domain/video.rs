@@ -1,19 +1,32 @@
 //! The state of a reservation's Daily room, and how patiently the scheduled handler retries.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::time::Duration;
 
 /// `pending`: the room must be created (or moved to the reservation's window);
 /// `ready`: it exists for the current window; `deleted`: removed after a cancellation;
 /// `failed`: the scheduled handler gave up (a token request still tries once more).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum VideoStatus {
     Pending,
     Ready,
     Deleted,
     Failed,
+}
+
+impl VideoStatus {
+    /// The status as the database and the API spell it.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "pending" => Some(Self::Pending),
+            "ready" => Some(Self::Ready),
+            "deleted" => Some(Self::Deleted),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
 }
 
 /// The scheduled handler gives up creating a room after this many failed runs.
@@ -38,7 +51,7 @@ mod tests {
     }
 
     #[test]
-    fn statuses_serialize_as_the_api_shows_them() {
+    fn statuses_read_and_serialize_as_stored() {
         for (s, text) in [
             (VideoStatus::Pending, "pending"),
             (VideoStatus::Ready, "ready"),
@@ -46,6 +59,7 @@ mod tests {
             (VideoStatus::Failed, "failed"),
         ] {
             assert_eq!(serde_json::to_value(s).unwrap(), text);
+            assert_eq!(VideoStatus::parse(text), Some(s));
         }
     }
 }
