@@ -5,7 +5,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use sha2::Sha256;
 
@@ -13,6 +13,7 @@ use crate::config::AuthConfig;
 use crate::daily::rooms::Lang;
 use crate::domain::ids::UserId;
 use crate::domain::time::{Duration, Instant};
+use crate::json::{json_object, FromObject};
 
 /// The signed-in user, as the session JWT describes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,27 +48,29 @@ pub enum AuthError {
 /// `{"alg":"HS256","typ":"JWT"}`, base64url-encoded: the header of the tokens issued here.
 const HEADER_B64: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 
-/// The JOSE header of a token; only its algorithm matters.
-#[derive(Deserialize)]
-struct Header {
-    alg: String,
+json_object! {
+    /// The JOSE header of a token; only its algorithm matters.
+    struct Header {
+        alg: String,
+    }
 }
 
-#[derive(Serialize, Deserialize)]
-struct SessionClaims {
-    iss: String,
-    /// One string or a list of strings (RFC 7519 §4.1.3).
-    aud: Value,
-    sub: String,
-    name: String,
-    email: String,
-    locale: Lang,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    iat: Option<i64>,
-    #[serde(default)]
-    exp: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    nbf: Option<i64>,
+json_object! {
+    #[derive(Serialize)]
+    struct SessionClaims {
+        iss: String,
+        /// One string or a list of strings (RFC 7519 §4.1.3).
+        aud: Value,
+        sub: String,
+        name: String,
+        email: String,
+        locale: Lang,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        iat: Option<i64>,
+        exp: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nbf: Option<i64>,
+    }
 }
 
 impl SessionClaims {
@@ -100,8 +103,7 @@ pub fn verify(token: &str, config: &AuthConfig, now: Instant) -> Result<Identity
             .decode(part)
             .map_err(|_| AuthError::Malformed)
     };
-    let header: Header =
-        serde_json::from_slice(&decode(header)?).map_err(|_| AuthError::Malformed)?;
+    let header = Header::from_json(&decode(header)?).map_err(|_| AuthError::Malformed)?;
     let signature = decode(signature)?;
     let claims = decode(claims)?;
     // Only HS256 is accepted, so `none` and every other algorithm are refused.
@@ -113,8 +115,8 @@ pub fn verify(token: &str, config: &AuthConfig, now: Instant) -> Result<Identity
     mac.verify_slice(&signature)
         .map_err(|_| AuthError::BadSignature)?;
 
-    let claims: SessionClaims =
-        serde_json::from_slice(&claims).map_err(|e| AuthError::BadClaims(e.to_string()))?;
+    let claims =
+        SessionClaims::from_json(&claims).map_err(|e| AuthError::BadClaims(e.to_string()))?;
     let now = now.timestamp();
     match claims.exp {
         Some(exp) if now <= exp + LEEWAY.num_seconds() => {}

@@ -12,6 +12,7 @@ mod error;
 mod http;
 mod idempotency;
 mod jobs;
+mod json;
 mod video;
 mod web;
 

@@ -2,7 +2,7 @@
 //! the session cookie of a demo user, `POST /dev/logout` clears it, `GET /dev/users` lists them.
 //! Elsewhere these routes do not exist (404).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use worker::{Request, Response};
 
 use super::Ctx;
@@ -13,6 +13,7 @@ use crate::domain::ids::UserId;
 use crate::domain::time::Duration;
 use crate::error::AppError;
 use crate::http::{self, SESSION_COOKIE};
+use crate::json::Object;
 
 const SESSION_TTL_HOURS: i64 = 12;
 
@@ -42,12 +43,6 @@ impl From<users::UserRow> for DemoUser {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LoginBody {
-    user_id: String,
-}
-
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LoginView {
@@ -74,11 +69,12 @@ pub async fn login(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
         .auth
         .as_ref()
         .map_err(|e| AppError::AuthNotConfigured(e.clone()))?;
-    let body: LoginBody =
-        serde_json::from_value(http::read_json(&mut req).await?).map_err(|_| {
-            AppError::Booking(crate::domain::booking::BookingError::MissingField("userId"))
-        })?;
-    let user_id = UserId::parse(&body.user_id).map_err(|_| AppError::UnknownDemoUser)?;
+    let user_id = Object::from_value(http::read_json(&mut req).await?)
+        .and_then(|mut body| body.take::<String>("userId").ok())
+        .ok_or(AppError::Booking(
+            crate::domain::booking::BookingError::MissingField("userId"),
+        ))?;
+    let user_id = UserId::parse(&user_id).map_err(|_| AppError::UnknownDemoUser)?;
     let db = db::database(&ctx.env)?;
     let user = users::find_user(&db, &user_id)
         .await?

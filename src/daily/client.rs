@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use serde::de::DeserializeOwned;
+use crate::json::FromObject;
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::web_sys::{
@@ -140,7 +140,7 @@ impl<'a> DailyClient<'a> {
         }
     }
 
-    async fn call<T: DeserializeOwned>(
+    async fn call<T: FromObject>(
         &self,
         method: &str,
         path: &str,

@@ -1,14 +1,15 @@
 //! Daily REST shapes: what we send to create a room, what Daily answers, and how an answer is
 //! classified. Pure: the client hands in a status and a body, these functions say what it means.
 
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::domain::ids::RoomName;
 use crate::domain::time::Slot;
 use crate::domain::window::{room_expiry, Role};
+use crate::json::{json_object, Field, FieldError, FromObject, Object};
 
 /// The Prebuilt UI language of a room.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     Fr,
@@ -31,6 +32,12 @@ impl Lang {
             Lang::Fr => "fr",
             Lang::En => "en",
         }
+    }
+}
+
+impl Field for Lang {
+    fn from_value(value: serde_json::Value) -> Option<Self> {
+        Lang::parse(value.as_str()?)
     }
 }
 
@@ -74,20 +81,32 @@ impl<'a> CreateRoom<'a> {
 }
 
 /// The room object; only the fields we use. Daily omits properties left at their defaults.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Room {
     pub name: String,
     pub url: String,
-    #[serde(default)]
     pub config: RoomConfig,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct RoomConfig {
-    #[serde(default)]
-    pub exp: Option<i64>,
-    #[serde(default)]
-    pub nbf: Option<i64>,
+impl FromObject for Room {
+    fn from_object(mut room: Object) -> Result<Self, FieldError> {
+        Ok(Self {
+            name: room.take("name")?,
+            url: room.take("url")?,
+            config: match room.take::<Option<Object>>("config")? {
+                Some(config) => RoomConfig::from_object(config)?,
+                None => RoomConfig::default(),
+            },
+        })
+    }
+}
+
+json_object! {
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct RoomConfig {
+        pub exp: Option<i64>,
+        pub nbf: Option<i64>,
+    }
 }
 
 /// `POST /rooms/:name` body that moves a room to a new window: no joining before `nbf`
@@ -114,25 +133,29 @@ impl UpdateRoom {
     }
 }
 
-/// `DELETE /rooms/:name` answer.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Deleted {
-    #[serde(default)]
-    pub deleted: bool,
+json_object! {
+    /// `DELETE /rooms/:name` answer.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Deleted {
+        pub deleted: Option<bool>,
+    }
 }
 
-/// `GET /` (domain configuration).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct DomainConfig {
-    pub domain_id: String,
+json_object! {
+    /// `GET /` (domain configuration).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct DomainConfig {
+        pub domain_id: String,
+    }
 }
 
-/// Daily's error body: a stable `error` type and a human `info` that may change.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct ErrorBody {
-    pub error: String,
-    #[serde(default)]
-    pub info: Option<String>,
+json_object! {
+    /// Daily's error body: a stable `error` type and a human `info` that may change.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ErrorBody {
+        pub error: String,
+        pub info: Option<String>,
+    }
 }
 
 /// What went wrong talking to Daily. Never contains the API key or a token.
@@ -190,7 +213,7 @@ impl Answer {
         if (200..300).contains(&status) {
             return Ok(Self { status, body });
         }
-        let parsed: Option<ErrorBody> = serde_json::from_str(&body).ok();
+        let parsed = ErrorBody::from_json(body.as_bytes()).ok();
         Err(match (status, parsed) {
             (429, _) => DailyError::RateLimited,
             (500..=599, _) => DailyError::Server(status),
@@ -209,8 +232,8 @@ impl Answer {
     }
 
     /// The body as a `T`.
-    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, DailyError> {
-        serde_json::from_str(&self.body).map_err(|e| DailyError::Malformed {
+    pub fn parse<T: FromObject>(&self) -> Result<T, DailyError> {
+        T::from_json(self.body.as_bytes()).map_err(|e| DailyError::Malformed {
             status: self.status,
             detail: e.to_string(),
         })
@@ -221,7 +244,7 @@ impl Answer {
 mod tests {
     use super::*;
 
-    fn parse_answer<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, DailyError> {
+    fn parse_answer<T: FromObject>(status: u16, body: &str) -> Result<T, DailyError> {
         Answer::check(status, body.to_owned())?.parse()
     }
     use crate::domain::ids::{ReservationId, RoomPrefix};

@@ -1,13 +1,14 @@
 //! Coaches' offers ("announcements").
 
 use super::Statement;
+use crate::json::json_object;
 use worker::D1Database;
 
 use crate::domain::booking::Offer;
 use crate::domain::ids::{AnnouncementId, CoachId};
 use crate::error::AppError;
 
-row! {
+json_object! {
     struct OfferRow {
         coach_id: String,
         coach_user_id: String,
@@ -35,7 +36,7 @@ pub async fn find_offer(db: &D1Database, id: &AnnouncementId) -> Result<Option<O
     }))
 }
 
-row! {
+json_object! {
     /// An active offer, as the booking form shows it.
     #[derive(Debug, Clone)]
     pub struct OfferListing {

@@ -1,6 +1,7 @@
 //! Idempotency-Key records of `POST /reservations`, scoped to the caller.
 
 use super::Statement;
+use crate::json::json_object;
 use worker::{D1Database, D1PreparedStatement};
 
 use crate::domain::ids::{ReservationId, UserId};
@@ -29,7 +30,7 @@ pub fn claim(
     )?)
 }
 
-row! {
+json_object! {
     #[derive(Debug, Clone)]
     pub struct KeyRecord {
         pub request_hash: String,

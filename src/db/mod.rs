@@ -10,29 +10,6 @@ macro_rules! query {
     };
 }
 
-/// Declares a row struct and its [`FromRow`]: each field is read from the column of its name.
-macro_rules! row {
-    (
-        $(#[$meta:meta])*
-        $vis:vis struct $name:ident {
-            $($(#[$field_meta:meta])* $field_vis:vis $field:ident: $ty:ty),* $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        $vis struct $name {
-            $($(#[$field_meta])* $field_vis $field: $ty),*
-        }
-
-        impl $crate::db::FromRow for $name {
-            fn from_row(mut row: $crate::db::Row) -> worker::Result<Self> {
-                Ok(Self {
-                    $($field: row.get(stringify!($field))?),*
-                })
-            }
-        }
-    };
-}
-
 pub mod catalog;
 pub mod idempotency;
 pub mod reservations;
@@ -40,15 +17,15 @@ pub mod users;
 
 use std::cell::Cell;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use wasm_bindgen_futures::JsFuture;
 use worker::js_sys::{Array, Reflect, JSON};
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::{D1Database, D1PreparedStatement, Env};
 
 use crate::daily::rooms::Lang;
-use crate::domain::video::VideoStatus;
 use crate::error::AppError;
+use crate::json::{FromObject, Object};
 
 thread_local! {
     /// D1 round trips made by the request being handled (an isolate runs one at a time
@@ -130,81 +107,17 @@ pub fn prepare(
 
 /// Every D1 call goes through these, so every round trip is counted.
 pub trait Statement {
-    async fn first_row<T: FromRow>(&self) -> worker::Result<Option<T>>;
-    async fn all_rows<T: FromRow>(&self) -> worker::Result<Vec<T>>;
+    async fn first_row<T: FromObject>(&self) -> worker::Result<Option<T>>;
+    async fn all_rows<T: FromObject>(&self) -> worker::Result<Vec<T>>;
     /// Runs a statement; returns how many rows it changed.
     async fn execute(&self) -> worker::Result<usize>;
-}
-
-/// One result row, read column by column: `row.get("start_at")?`.
-pub struct Row(Map<String, Value>);
-
-/// A type read out of a [`Row`].
-pub trait FromRow: Sized {
-    fn from_row(row: Row) -> worker::Result<Self>;
-}
-
-/// A type one column holds.
-pub trait Column: Sized {
-    fn from_column(value: Value) -> Option<Self>;
-}
-
-impl Row {
-    /// The value of column `name`, or an error naming the column.
-    pub fn get<T: Column>(&mut self, name: &str) -> worker::Result<T> {
-        let value = self.0.remove(name).unwrap_or(Value::Null);
-        T::from_column(value)
-            .ok_or_else(|| worker::Error::RustError(format!("D1 row: unexpected {name}")))
-    }
-}
-
-impl Column for String {
-    fn from_column(value: Value) -> Option<Self> {
-        match value {
-            Value::String(s) => Some(s),
-            _ => None,
-        }
-    }
-}
-
-impl Column for i64 {
-    fn from_column(value: Value) -> Option<Self> {
-        value.as_i64()
-    }
-}
-
-impl Column for u16 {
-    fn from_column(value: Value) -> Option<Self> {
-        value.as_u64().and_then(|n| n.try_into().ok())
-    }
-}
-
-impl<T: Column> Column for Option<T> {
-    fn from_column(value: Value) -> Option<Self> {
-        match value {
-            Value::Null => Some(None),
-            value => T::from_column(value).map(Some),
-        }
-    }
-}
-
-impl Column for Lang {
-    fn from_column(value: Value) -> Option<Self> {
-        Lang::parse(value.as_str()?)
-    }
-}
-
-impl Column for VideoStatus {
-    fn from_column(value: Value) -> Option<Self> {
-        VideoStatus::parse(value.as_str()?)
-    }
 }
 
 /// Rows cross from JS to Rust as one JSON string, parsed by serde_json: one call across the
 /// boundary per result instead of one or two per column (what `first`/`results` do through
 /// serde-wasm-bindgen), which measurably shortens the token path (BENCHMARKS.md). Neither the
-/// parsing nor the awaits are generic over the row's type; only `FromRow` is.
-fn rows_from_js(value: &JsValue) -> worker::Result<Vec<Row>> {
+/// parsing nor the awaits are generic over the row's type; only `FromObject` is.
+fn rows_from_js(value: &JsValue) -> worker::Result<Vec<Object>> {
     if value.is_undefined() || value.is_null() {
         return Ok(Vec::new());
     }
@@ -216,9 +129,9 @@ fn rows_from_js(value: &JsValue) -> worker::Result<Vec<Row>> {
         row => vec![row],
     };
     rows.into_iter()
-        .map(|row| match row {
-            Value::Object(columns) => Ok(Row(columns)),
-            _ => Err(worker::Error::RustError("D1 row: not an object".into())),
+        .map(|row| {
+            Object::from_value(row)
+                .ok_or_else(|| worker::Error::RustError("D1 row: not an object".into()))
         })
         .collect()
 }
@@ -233,25 +146,29 @@ fn changes(result: &JsValue) -> worker::Result<usize> {
     Ok(changes.as_f64().unwrap_or(0.0) as usize)
 }
 
-async fn first(statement: &D1PreparedStatement) -> worker::Result<Option<Row>> {
+fn from_row<T: FromObject>(row: Object) -> worker::Result<T> {
+    T::from_object(row).map_err(|e| worker::Error::RustError(format!("D1 row: {e}")))
+}
+
+async fn first(statement: &D1PreparedStatement) -> worker::Result<Option<Object>> {
     count_round_trip();
     let row = JsFuture::from(statement.inner().first(None)?).await?;
     Ok(rows_from_js(&row)?.pop())
 }
 
-async fn all(statement: &D1PreparedStatement) -> worker::Result<Vec<Row>> {
+async fn all(statement: &D1PreparedStatement) -> worker::Result<Vec<Object>> {
     count_round_trip();
     let result = JsFuture::from(statement.inner().all()?).await?;
     rows_from_js(&field(&result, "results")?)
 }
 
 impl Statement for D1PreparedStatement {
-    async fn first_row<T: FromRow>(&self) -> worker::Result<Option<T>> {
-        first(self).await?.map(T::from_row).transpose()
+    async fn first_row<T: FromObject>(&self) -> worker::Result<Option<T>> {
+        first(self).await?.map(from_row).transpose()
     }
 
-    async fn all_rows<T: FromRow>(&self) -> worker::Result<Vec<T>> {
-        all(self).await?.into_iter().map(T::from_row).collect()
+    async fn all_rows<T: FromObject>(&self) -> worker::Result<Vec<T>> {
+        all(self).await?.into_iter().map(from_row).collect()
     }
 
     async fn execute(&self) -> worker::Result<usize> {
@@ -275,61 +192,4 @@ pub async fn batch(
 /// The `DB` binding.
 pub fn database(env: &Env) -> Result<D1Database, AppError> {
     Ok(env.d1("DB")?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    row! {
-        struct Sample {
-            id: String,
-            start_at: i64,
-            locale: Lang,
-            status: VideoStatus,
-            room: Option<String>,
-            response_status: Option<u16>,
-        }
-    }
-
-    fn row(value: Value) -> Row {
-        match value {
-            Value::Object(columns) => Row(columns),
-            _ => unreachable!(),
-        }
-    }
-
-    #[test]
-    fn rows_read_each_column_by_name() {
-        let sample = Sample::from_row(row(json!({
-            "id": "r1", "start_at": 1_795_543_200, "locale": "en", "status": "ready",
-            "room": null, "response_status": 201, "extra": "ignored",
-        })))
-        .unwrap();
-        assert_eq!(sample.id, "r1");
-        assert_eq!(sample.start_at, 1_795_543_200);
-        assert_eq!(sample.locale, Lang::En);
-        assert_eq!(sample.status, VideoStatus::Ready);
-        assert_eq!(sample.room, None);
-        assert_eq!(sample.response_status, Some(201));
-    }
-
-    #[test]
-    fn a_missing_or_mistyped_column_is_an_error_naming_it() {
-        let missing = Sample::from_row(row(json!({"id": "r1"}))).err().unwrap();
-        assert!(missing.to_string().contains("start_at"), "{missing}");
-        let mistyped = Sample::from_row(row(json!({
-            "id": "r1", "start_at": "soon", "locale": "en", "status": "ready",
-        })))
-        .err()
-        .unwrap();
-        assert!(mistyped.to_string().contains("start_at"), "{mistyped}");
-        let unknown = Sample::from_row(row(json!({
-            "id": "r1", "start_at": 1, "locale": "de", "status": "ready",
-        })))
-        .err()
-        .unwrap();
-        assert!(unknown.to_string().contains("locale"), "{unknown}");
-    }
 }

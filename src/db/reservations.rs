@@ -2,6 +2,7 @@
 //! fields, and the session lists.
 
 use super::Statement;
+use crate::json::json_object;
 use worker::{D1Database, D1PreparedStatement};
 
 use crate::auth::Identity;
@@ -17,7 +18,7 @@ use crate::idempotency::IdempotencyKey;
 use super::idempotency;
 use super::users::upsert_user;
 
-row! {
+json_object! {
     /// A reservation as stored, with the coach's user id so the caller's role can be told.
     #[derive(Debug, Clone)]
     pub struct ReservationRow {
@@ -295,7 +296,7 @@ pub async fn due_deletions(
     .await?)
 }
 
-row! {
+json_object! {
     /// One line of a session list: the reservation, its offer and the other participant.
     #[derive(Debug, Clone)]
     pub struct SessionRow {

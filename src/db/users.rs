@@ -1,6 +1,7 @@
 //! Users and coaches.
 
 use super::Statement;
+use crate::json::json_object;
 use worker::{D1Database, D1PreparedStatement};
 
 use crate::auth::Identity;
@@ -9,7 +10,7 @@ use crate::domain::ids::UserId;
 use crate::domain::time::Instant;
 use crate::error::AppError;
 
-row! {
+json_object! {
     #[derive(Debug, Clone)]
     pub struct UserRow {
         pub id: String,

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::time::Duration;
+use crate::json::Field;
 
 /// `pending`: the room must be created (or moved to the reservation's window);
 /// `ready`: it exists for the current window; `deleted`: removed after a cancellation;
@@ -26,6 +27,12 @@ impl VideoStatus {
             "failed" => Some(Self::Failed),
             _ => None,
         }
+    }
+}
+
+impl Field for VideoStatus {
+    fn from_value(value: serde_json::Value) -> Option<Self> {
+        VideoStatus::parse(value.as_str()?)
     }
 }
 
