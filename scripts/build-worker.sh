@@ -26,7 +26,14 @@ if [ -z "${EDGEMY_FORCE_BUILD:-}" ] && [ -f build/index.js ] && [ -f build/index
   exit 0
 fi
 export_build_tools
-"$(worker_build_bin)" --release "$@"
+# Panic messages carry the source path of their location: dependencies are named from the
+# crates registry of the machine (`$CARGO_HOME/registry/src/<index>/`). Strip that prefix so
+# the wasm names no local directory and is the same whichever machine builds it.
+remap=""
+for registry in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+  remap+="${remap:+ }--remap-path-prefix=$registry="
+done
+RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }$remap" "$(worker_build_bin)" --release "$@"
 
 # worker-build's own wasm-opt pass is light; -Oz takes about 13 % more off the gzip size
 # (see BENCHMARKS.md). The features are the ones rustc enables for wasm32-unknown-unknown.
