@@ -17,6 +17,8 @@ const state = {
   lists: { coach: null, player: null },
   errors: { coach: null, player: null },
   catalog: null,
+  /** What the booking form holds ({ offer, date, time }), kept across re-renders. */
+  draft: null,
   bookingMessage: null,
   alerts: {},
 };
@@ -241,18 +243,24 @@ function viewBooking() {
     return section;
   }
   section.append(h('p', { class: 'status', text: t('book.coach', { name: state.catalog.coachName }) }));
-  const soon = soonLocal();
+  // A re-render (another language, a refused booking, a list reload) keeps what was entered.
+  const draft = state.draft ?? soonLocal();
   const offer = h('select', { id: 'book-offer', name: 'offer', required: true },
-    state.catalog.announcements.map((a) => h('option', { value: a.id, text: `${a.title} · ${t('session.duration', { minutes: a.durationMinutes })}` })));
+    state.catalog.announcements.map((a) => h('option', { value: a.id, selected: a.id === draft.offer, text: `${a.title} · ${t('session.duration', { minutes: a.durationMinutes })}` })));
   const message = state.bookingMessage;
-  const form = h('form', { id: 'book-form', onsubmit: book },
+  const form = h('form', { id: 'book-form', onsubmit: book, oninput: keepDraft, onchange: keepDraft },
     h('label', { for: 'book-offer' }, t('book.offer'), offer),
-    h('label', { for: 'book-date' }, t('book.date'), h('input', { id: 'book-date', name: 'date', type: 'date', required: true, value: soon.date })),
-    h('label', { for: 'book-time' }, t('book.time'), h('input', { id: 'book-time', name: 'time', type: 'time', step: '300', required: true, value: soon.time })),
+    h('label', { for: 'book-date' }, t('book.date'), h('input', { id: 'book-date', name: 'date', type: 'date', required: true, value: draft.date })),
+    h('label', { for: 'book-time' }, t('book.time'), h('input', { id: 'book-time', name: 'time', type: 'time', step: '300', required: true, value: draft.time })),
     h('button', { type: 'submit', class: 'button', text: t('book.submit') }),
     h('p', { class: `form-message ${message?.ok ? 'notice' : 'alert'}`, role: 'status', text: message?.text ?? '' }));
   section.append(form);
   return section;
+}
+
+function keepDraft(event) {
+  const form = event.currentTarget;
+  state.draft = { offer: form.offer.value, date: form.date.value, time: form.time.value };
 }
 
 function viewHome() {
@@ -368,6 +376,7 @@ async function book(event) {
   try {
     const created = await api('/reservations', { method: 'POST', body });
     state.bookingMessage = { ok: true, text: t('book.done', { title: offer.title, date: formatDate(created.startDate), time: formatTime(created.startDate) }) };
+    state.draft = null;
     await loadLists();
   } catch (err) {
     if (handleAuthLoss(err)) return;
@@ -417,6 +426,7 @@ async function boot() {
   state.me = null;
   state.lists = { coach: null, player: null };
   state.bookingMessage = null;
+  state.draft = null;
   state.alerts = {};
   render();
   try {

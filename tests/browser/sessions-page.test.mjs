@@ -264,18 +264,29 @@ describe('sessions page', () => {
     await coach.context.close();
   });
 
-  test('a taken slot is explained in the form', async () => {
+  test('a taken slot is explained in the form, which keeps what was entered', async () => {
     const player = newPlayer();
     const { page, context } = await openPage(browser, worker, { user: player });
     await page.goto(worker.url);
     await page.locator('#book-form').waitFor();
     // A start on the form's 5-minute grid that overlaps the demo coach's open session.
     const start = new Date(Math.floor(Date.parse(open.startDate) / 300_000) * 300_000).toISOString();
-    await page.fill('#book-date', new Date(start).toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' }));
-    await page.fill('#book-time', hhmm(start));
+    const entered = { offer: 'ann_demo_90', date: new Date(start).toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' }), time: hhmm(start) };
+    const form = async () => ({
+      offer: await page.inputValue('#book-offer'),
+      date: await page.inputValue('#book-date'),
+      time: await page.inputValue('#book-time'),
+    });
+    await page.selectOption('#book-offer', entered.offer);
+    await page.fill('#book-date', entered.date);
+    await page.fill('#book-time', entered.time);
     await page.click('#book-form button[type=submit]');
     await eventually(async () => (await page.locator('.form-message').textContent()) !== '', { what: 'a message' });
     assert.equal(await page.locator('.form-message').textContent(), 'Ce créneau est déjà pris. Choisissez une autre heure.');
+    assert.deepEqual(await form(), entered, 'the refused booking is still in the form');
+    await page.selectOption('#lang-switch', 'en');
+    assert.equal(await page.locator('#book-title').textContent(), 'Book a session');
+    assert.deepEqual(await form(), entered, 'switching language keeps the form');
     await context.close();
   });
 
