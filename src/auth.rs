@@ -4,10 +4,9 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use hmac::{Hmac, Mac};
+use hmac::Mac;
 use serde::Serialize;
 use serde_json::Value;
-use sha2::Sha256;
 
 use crate::config::AuthConfig;
 use crate::daily::rooms::Lang;
@@ -86,10 +85,6 @@ impl SessionClaims {
 /// Allowed clock difference between the platform and the edge.
 const LEEWAY: Duration = Duration::seconds(30);
 
-fn mac(config: &AuthConfig) -> Hmac<Sha256> {
-    Hmac::new_from_slice(config.jwt_secret.expose().as_bytes()).expect("HMAC takes any key length")
-}
-
 /// Verifies a session token and returns who it is for.
 pub fn verify(token: &str, config: &AuthConfig, now: Instant) -> Result<Identity, AuthError> {
     let mut parts = token.split('.');
@@ -110,7 +105,7 @@ pub fn verify(token: &str, config: &AuthConfig, now: Instant) -> Result<Identity
     if header.alg != "HS256" {
         return Err(AuthError::BadSignature);
     }
-    let mut mac = mac(config);
+    let mut mac = config.jwt_secret.mac();
     mac.update(&token.as_bytes()[..token.rfind('.').unwrap_or_default()]);
     mac.verify_slice(&signature)
         .map_err(|_| AuthError::BadSignature)?;
@@ -159,7 +154,7 @@ pub fn issue(identity: &Identity, config: &AuthConfig, now: Instant, ttl: Durati
     let payload = serde_json::to_vec(&claims).expect("claims always serialize");
     let mut token = format!("{HEADER_B64}.");
     URL_SAFE_NO_PAD.encode_string(payload, &mut token);
-    let mut mac = mac(config);
+    let mut mac = config.jwt_secret.mac();
     mac.update(token.as_bytes());
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(mac.finalize().into_bytes(), &mut token);
@@ -169,7 +164,7 @@ pub fn issue(identity: &Identity, config: &AuthConfig, now: Instant, ttl: Durati
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Secret;
+    use crate::config::SigningKey;
     use crate::domain::time::{from_unix, parse_rfc3339};
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
@@ -179,7 +174,7 @@ mod tests {
 
     fn config() -> AuthConfig {
         AuthConfig {
-            jwt_secret: Secret::new("unit-test-session-secret".into()),
+            jwt_secret: SigningKey::new("unit-test-session-secret".into()),
             issuer: "https://edgemy.fr".into(),
             audience: "edgemy-sessions".into(),
         }

@@ -5,6 +5,9 @@ use std::fmt;
 
 use std::time::Duration;
 
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
 use crate::daily::retry::RetryPolicy;
 use crate::domain::ids::RoomPrefix;
 
@@ -28,6 +31,49 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// A secret that also keys HMAC-SHA256 (the session-token secret, the Daily API key). The key
+/// schedule is computed once, when the configuration is read (once per isolate), instead of on
+/// every token.
+#[derive(Clone)]
+pub struct SigningKey {
+    secret: Secret,
+    mac: Hmac<Sha256>,
+}
+
+impl SigningKey {
+    pub fn new(value: String) -> Self {
+        // HMAC takes keys of any length: this cannot fail.
+        let mac = Hmac::new_from_slice(value.as_bytes()).expect("HMAC takes any key length");
+        Self {
+            secret: Secret::new(value),
+            mac,
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        self.secret.expose()
+    }
+
+    /// A fresh HMAC-SHA256 state keyed with this secret.
+    pub fn mac(&self) -> Hmac<Sha256> {
+        self.mac.clone()
+    }
+}
+
+impl PartialEq for SigningKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.secret == other.secret
+    }
+}
+
+impl Eq for SigningKey {}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.secret.fmt(f)
+    }
+}
+
 pub const DEFAULT_DAILY_API_BASE_URL: &str = "https://api.daily.co/v1";
 pub const DEFAULT_PLATFORM_LOGIN_URL: &str = "https://edgemy.fr/connexion";
 
@@ -43,7 +89,7 @@ pub enum ConfigError {
 /// What verifying session tokens needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthConfig {
-    pub jwt_secret: Secret,
+    pub jwt_secret: SigningKey,
     pub issuer: String,
     pub audience: String,
 }
@@ -51,7 +97,7 @@ pub struct AuthConfig {
 /// What talking to Daily needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DailyConfig {
-    pub api_key: Secret,
+    pub api_key: SigningKey,
     pub base_url: String,
     pub domain_id: Option<String>,
     pub room_prefix: RoomPrefix,
@@ -95,14 +141,14 @@ impl Config {
 
         let auth = (|| {
             Ok(AuthConfig {
-                jwt_secret: Secret::new(require("AUTH_JWT_SECRET")?),
+                jwt_secret: SigningKey::new(require("AUTH_JWT_SECRET")?),
                 issuer: require("AUTH_ISSUER")?,
                 audience: require("AUTH_AUDIENCE")?,
             })
         })();
 
         let daily = (|| {
-            let api_key = Secret::new(require("DAILY_API_KEY")?);
+            let api_key = SigningKey::new(require("DAILY_API_KEY")?);
             let base_url = get("DAILY_API_BASE_URL")
                 .unwrap_or_else(|| DEFAULT_DAILY_API_BASE_URL.to_owned())
                 .trim_end_matches('/')

@@ -82,7 +82,7 @@ pub async fn daily_token(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     };
     let claims =
         MeetingTokenClaims::for_participant(&room.name, &domain_id, &participant, &window, now);
-    let token = TokenSigner::new(daily.api_key.expose()).sign(&claims);
+    let token = TokenSigner::new(&daily.api_key).sign(&claims);
 
     http::json(
         200,

@@ -7,6 +7,7 @@ use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::Sha256;
 
+use crate::config::SigningKey;
 use crate::domain::time::Instant;
 use crate::domain::window::{JoinWindow, Role};
 
@@ -65,28 +66,24 @@ impl<'a> MeetingTokenClaims<'a> {
     }
 }
 
-/// A reusable HS256 signer for one API key.
-#[derive(Clone)]
+/// An HS256 signer keyed with the API key.
 pub struct TokenSigner {
     mac: Hmac<Sha256>,
 }
 
 impl TokenSigner {
-    pub fn new(api_key: &str) -> Self {
-        Self {
-            // HMAC accepts keys of any length; this cannot fail.
-            mac: Hmac::new_from_slice(api_key.as_bytes()).expect("HMAC takes any key length"),
-        }
+    pub fn new(api_key: &SigningKey) -> Self {
+        Self { mac: api_key.mac() }
     }
 
     /// `b64url(header) . b64url(claims) . b64url(HMAC-SHA256(key, header.claims))`.
-    pub fn sign(&self, claims: &MeetingTokenClaims<'_>) -> String {
+    pub fn sign(self, claims: &MeetingTokenClaims<'_>) -> String {
         let payload = serde_json::to_vec(claims).expect("claims always serialize");
         let mut token = String::with_capacity(64 + payload.len() * 4 / 3 + 44);
         token.push_str(HEADER_B64);
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(payload, &mut token);
-        let mut mac = self.mac.clone();
+        let mut mac = self.mac;
         mac.update(token.as_bytes());
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(mac.finalize().into_bytes(), &mut token);
@@ -114,7 +111,7 @@ mod tests {
             ejt: None,
         };
         assert_eq!(
-            TokenSigner::new("test-api-key-not-real").sign(&claims),
+            TokenSigner::new(&SigningKey::new("test-api-key-not-real".into())).sign(&claims),
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyIjoiYm9va2luZy0xMjMiLCJkIjoiMzBmODY2YzMtOTEyMy00NTJhLTg3MjMtZmY1ODMyMmQwOWM1IiwiaWF0IjoxNzAwMDAwMDAwLCJleHAiOjE3MDAwMDM2MDAsIm8iOmZhbHNlLCJ1IjoiQWRhIiwidWQiOiJ1c2VyLTQyIn0.0zF8mhfSR5AQFbNonrdifndULn0FLKL0MdmE7cV6zO0"
         );
     }
