@@ -36,9 +36,29 @@ pub fn fingerprint(body: &serde_json::Value) -> String {
 /// How long keys are kept (at least): 24 hours.
 pub const RETENTION_SECONDS: i64 = 24 * 3600;
 
+/// A claim still without an answer this long after it was made belongs to a request that died
+/// on the way (an instance stopped, a connection dropped): a booking waits for Daily at most
+/// `DAILY_DEADLINE_MS`, one minute at most, before it answers. A retry then takes the claim over
+/// instead of hearing "in use" until the key is purged.
+pub const ABANDONED_AFTER_SECONDS: i64 = 120;
+
+/// Whether a claim made at `claimed_at` (unix seconds), still without an answer, is abandoned.
+pub fn is_abandoned(claimed_at: i64, now: i64) -> bool {
+    now - claimed_at >= ABANDONED_AFTER_SECONDS
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_claim_without_an_answer_is_abandoned_after_two_minutes() {
+        let claimed = 1_795_543_200;
+        assert!(!is_abandoned(claimed, claimed));
+        assert!(!is_abandoned(claimed, claimed + 119));
+        assert!(is_abandoned(claimed, claimed + 120));
+        assert!(is_abandoned(claimed, claimed + RETENTION_SECONDS));
+    }
     use serde_json::json;
 
     #[test]

@@ -17,7 +17,7 @@ use crate::domain::time::{self, from_unix, Instant};
 use crate::domain::video::VideoStatus;
 use crate::error::AppError;
 use crate::http;
-use crate::idempotency::{fingerprint, IdempotencyKey};
+use crate::idempotency::{fingerprint, is_abandoned, IdempotencyKey};
 use crate::video;
 
 /// A reservation as the API shows it.
@@ -132,6 +132,34 @@ fn replay(record: keys::KeyRecord, hash: &str) -> Result<Response, AppError> {
     }
 }
 
+/// Takes over the claim of a request that died before answering (`is_abandoned`). Its
+/// reservation was stored together with the claim, or refused: if it exists, the answer is that
+/// reservation as it stands (its room, if still missing, is left to the retries), kept for later
+/// replays; if not, the claim is given up and `None` says to run the request again.
+async fn take_over(
+    db: &worker::D1Database,
+    player: &Identity,
+    key: &IdempotencyKey,
+    record: &keys::KeyRecord,
+) -> Result<Option<Answer>, AppError> {
+    let id = ReservationId::parse(&record.reservation_id)
+        .ok_or_else(|| AppError::Internal("stored reservation id does not parse".into()))?;
+    match reservations::find_for_participant(db, id, &player.user_id).await? {
+        Some(row) => {
+            let answer = Answer::created(&ReservationView::from(row));
+            answer
+                .kept_for(db, &player.user_id, key, id)?
+                .execute()
+                .await?;
+            Ok(Some(answer))
+        }
+        None => {
+            keys::release(db, &player.user_id, key, id).await?;
+            Ok(None)
+        }
+    }
+}
+
 /// Books a slot of a coach's offer for the signed-in player, then opens its Daily room.
 /// The reservation is stored first: if Daily fails, the booking stands (`videoStatus`
 /// `pending`) and the room is created at the first token request or by the scheduled handler.
@@ -159,16 +187,30 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
         }
     };
 
-    let id = ReservationId::from_random_bytes(http::random_bytes());
     let claim = key.as_ref().map(|k| (k, hash.as_str()));
-    let inserted = reservations::insert_if_free(&db, id, &booking, &player, now, claim).await?;
-    if !inserted.claimed {
+    let mut taken_over = false;
+    let (id, inserted) = loop {
+        let id = ReservationId::from_random_bytes(http::random_bytes());
+        let inserted = reservations::insert_if_free(&db, id, &booking, &player, now, claim).await?;
+        if inserted.claimed {
+            break (id, inserted);
+        }
         let key = key.as_ref().expect("only a keyed request can lose a claim");
-        return match keys::find(&db, &player.user_id, key).await? {
-            Some(record) => replay(record, &hash),
-            None => Err(AppError::IdempotencyKeyInFlight),
+        let Some(record) = keys::find(&db, &player.user_id, key).await? else {
+            return Err(AppError::IdempotencyKeyInFlight);
         };
-    }
+        let abandoned = record.request_hash == hash
+            && record.response_status.is_none()
+            && is_abandoned(record.created_at, now.timestamp());
+        if !abandoned || taken_over {
+            return replay(record, &hash);
+        }
+        if let Some(answer) = take_over(&db, &player, key, &record).await? {
+            return answer.send(true);
+        }
+        // The abandoned request booked nothing: its claim is given up; run this one instead.
+        taken_over = true;
+    };
 
     if inserted.reservation {
         return open_room(&db, daily, id, &booking, &player, now, key.as_ref())

@@ -37,6 +37,7 @@ json_object! {
         pub reservation_id: String,
         pub response_status: Option<u16>,
         pub response_body: Option<String>,
+        pub created_at: i64,
     }
 }
 
@@ -47,7 +48,7 @@ pub async fn find(
 ) -> Result<Option<KeyRecord>, AppError> {
     Ok(query!(
         db,
-        "SELECT request_hash, reservation_id, response_status, response_body
+        "SELECT request_hash, reservation_id, response_status, response_body, created_at
          FROM idempotency_keys WHERE user_id = ?1 AND key = ?2",
         user.as_str(),
         key.as_str()

@@ -1,5 +1,6 @@
 // Idempotency-Key on POST /reservations: the same key and body replay the first answer byte for
-// byte; another body is refused; a retry while the first is in flight is told to wait.
+// byte; another body is refused; a retry while the first is in flight is told to wait, and a
+// retry after the first died takes its claim over.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStandin } from '../support/standin.mjs';
@@ -72,6 +73,59 @@ describe('Idempotency-Key', () => {
     assert.equal(first.status, 201);
     const after = await post(player, 'k-inflight', body);
     assert.equal(after.text, first.text);
+  });
+
+  // What a request that dies between its claim and its answer leaves behind (an instance
+  // stopped mid-way): the claim without an answer. Made here from a finished request.
+  const abandon = async (player, key, { minutesAgo }) => {
+    await worker.rows(
+      `UPDATE idempotency_keys SET response_status = NULL, response_body = NULL, created_at = created_at - ?3
+       WHERE user_id = ?1 AND key = ?2`, player.id, key, minutesAgo * 60);
+  };
+
+  test('a retry after the first request died: the booking it made, kept for later replays', async () => {
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    const body = booking(coach, slot(700));
+    const first = await post(player, 'k-died', body);
+    assert.equal(first.status, 201, first.text);
+
+    await abandon(player, 'k-died', { minutesAgo: 1 });
+    const early = await post(player, 'k-died', body);
+    assert.equal(early.status, 409, 'one minute on, the first request may still be running');
+    assert.equal(early.body.error.code, 'idempotency_key_in_use');
+
+    await abandon(player, 'k-died', { minutesAgo: 2 });
+    const retry = await post(player, 'k-died', body);
+    assert.equal(retry.status, 201, retry.text);
+    assert.equal(retry.body.id, first.body.id, 'the reservation the first request made');
+    assert.equal(retry.headers.get('location'), first.headers.get('location'));
+    assert.equal(retry.body.videoStatus, 'ready');
+    const again = await post(player, 'k-died', body);
+    assert.equal(again.text, retry.text, 'kept: replayed byte for byte');
+    const [{ n }] = await worker.rows('SELECT COUNT(*) AS n FROM reservations WHERE player_id = ?1', player.id);
+    assert.equal(n, 1);
+    const other = await post(player, 'k-died', booking(coach, slot(760)));
+    assert.equal(other.body.error.code, 'idempotency_key_reused', 'still bound to its body');
+  });
+
+  test('a retry after a refused request died: the request runs again', async () => {
+    const coach = await newCoach(worker);
+    const [holder, player] = [newPlayer(), newPlayer()];
+    const body = booking(coach, slot(800));
+    const held = await post(holder, undefined, body);
+    assert.equal(held.status, 201);
+    const refused = await post(player, 'k-refused', body);
+    assert.equal(refused.body.error.code, 'slot_taken');
+
+    await abandon(player, 'k-refused', { minutesAgo: 5 });
+    const cancelled = await worker.request(`/reservations/${held.body.id}/cancel`, { as: holder, method: 'POST' });
+    assert.equal(cancelled.status, 200, cancelled.text);
+    const retry = await post(player, 'k-refused', body);
+    assert.equal(retry.status, 201, `the slot is free now: ${retry.text}`);
+    assert.equal(retry.body.playerId, player.id);
+    const again = await post(player, 'k-refused', body);
+    assert.equal(again.text, retry.text);
   });
 
   test('concurrent first requests with one key: one reservation', async () => {
