@@ -2,9 +2,6 @@
 //! algorithm pinned and `iss`, `aud`, `exp` (and `nbf`, when present) checked. Pure: the secret
 //! and the clock are arguments.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use hmac::Mac;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -13,6 +10,7 @@ use crate::daily::rooms::Lang;
 use crate::domain::ids::UserId;
 use crate::domain::time::{Duration, Instant};
 use crate::json::{json_object, FromObject};
+use crate::jwt::{self, Rejected};
 
 /// The signed-in user, as the session JWT describes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,16 +40,6 @@ pub enum AuthError {
     WrongAudience,
     #[error("session token claims incomplete: {0}")]
     BadClaims(String),
-}
-
-/// `{"alg":"HS256","typ":"JWT"}`, base64url-encoded: the header of the tokens issued here.
-const HEADER_B64: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
-
-json_object! {
-    /// The JOSE header of a token; only its algorithm matters.
-    struct Header {
-        alg: String,
-    }
 }
 
 json_object! {
@@ -87,29 +75,10 @@ const LEEWAY: Duration = Duration::seconds(30);
 
 /// Verifies a session token and returns who it is for.
 pub fn verify(token: &str, config: &AuthConfig, now: Instant) -> Result<Identity, AuthError> {
-    let mut parts = token.split('.');
-    let (Some(header), Some(claims), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(AuthError::Malformed);
-    };
-    let decode = |part: &str| {
-        URL_SAFE_NO_PAD
-            .decode(part)
-            .map_err(|_| AuthError::Malformed)
-    };
-    let header = Header::from_json(&decode(header)?).map_err(|_| AuthError::Malformed)?;
-    let signature = decode(signature)?;
-    let claims = decode(claims)?;
-    // Only HS256 is accepted, so `none` and every other algorithm are refused.
-    if header.alg != "HS256" {
-        return Err(AuthError::BadSignature);
-    }
-    let mut mac = config.jwt_secret.mac();
-    mac.update(&token.as_bytes()[..token.rfind('.').unwrap_or_default()]);
-    mac.verify_slice(&signature)
-        .map_err(|_| AuthError::BadSignature)?;
-
+    let claims = jwt::verify(&config.jwt_secret, token).map_err(|e| match e {
+        Rejected::Malformed => AuthError::Malformed,
+        Rejected::BadSignature => AuthError::BadSignature,
+    })?;
     let claims =
         SessionClaims::from_json(&claims).map_err(|e| AuthError::BadClaims(e.to_string()))?;
     let now = now.timestamp();
@@ -151,14 +120,7 @@ pub fn issue(identity: &Identity, config: &AuthConfig, now: Instant, ttl: Durati
         exp: Some((now + ttl).timestamp()),
         nbf: None,
     };
-    let payload = serde_json::to_vec(&claims).expect("claims always serialize");
-    let mut token = format!("{HEADER_B64}.");
-    URL_SAFE_NO_PAD.encode_string(payload, &mut token);
-    let mut mac = config.jwt_secret.mac();
-    mac.update(token.as_bytes());
-    token.push('.');
-    URL_SAFE_NO_PAD.encode_string(mac.finalize().into_bytes(), &mut token);
-    token
+    jwt::sign(&config.jwt_secret, &claims)
 }
 
 #[cfg(test)]

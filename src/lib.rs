@@ -13,6 +13,7 @@ mod http;
 mod idempotency;
 mod jobs;
 mod json;
+mod jwt;
 mod video;
 mod web;
 

@@ -8,7 +8,7 @@ use worker::{Request, Response};
 use super::Ctx;
 use crate::daily::client::DailyClient;
 use crate::daily::rooms::{DailyError, Room};
-use crate::daily::token::{MeetingTokenClaims, Participant, TokenSigner};
+use crate::daily::token::{self, MeetingTokenClaims, Participant};
 use crate::db;
 use crate::domain::time;
 use crate::domain::video::VideoStatus;
@@ -82,7 +82,7 @@ pub async fn daily_token(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     };
     let claims =
         MeetingTokenClaims::for_participant(&room.name, &domain_id, &participant, &window, now);
-    let token = TokenSigner::new(&daily.api_key).sign(&claims);
+    let token = token::sign(&daily.api_key, &claims);
 
     http::json(
         200,

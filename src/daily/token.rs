@@ -1,18 +1,12 @@
 //! Self-signed Daily meeting tokens: an HS256 JWT keyed with the API key, using Daily's short
 //! claim names (`r`, `d`, `iat`, `nbf`, `exp`, `o`, `u`, `ud`, `ejt`). No request to Daily.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use hmac::{Hmac, Mac};
 use serde::Serialize;
-use sha2::Sha256;
 
 use crate::config::SigningKey;
 use crate::domain::time::Instant;
 use crate::domain::window::{JoinWindow, Role};
-
-/// `{"alg":"HS256","typ":"JWT"}`, the header of Daily's own tokens, base64url-encoded.
-const HEADER_B64: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+use crate::jwt;
 
 /// Daily keeps `user_id` to 36 characters.
 const MAX_USER_ID_LEN: usize = 36;
@@ -66,29 +60,9 @@ impl<'a> MeetingTokenClaims<'a> {
     }
 }
 
-/// An HS256 signer keyed with the API key.
-pub struct TokenSigner {
-    mac: Hmac<Sha256>,
-}
-
-impl TokenSigner {
-    pub fn new(api_key: &SigningKey) -> Self {
-        Self { mac: api_key.mac() }
-    }
-
-    /// `b64url(header) . b64url(claims) . b64url(HMAC-SHA256(key, header.claims))`.
-    pub fn sign(self, claims: &MeetingTokenClaims<'_>) -> String {
-        let payload = serde_json::to_vec(claims).expect("claims always serialize");
-        let mut token = String::with_capacity(64 + payload.len() * 4 / 3 + 44);
-        token.push_str(HEADER_B64);
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(payload, &mut token);
-        let mut mac = self.mac;
-        mac.update(token.as_bytes());
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(mac.finalize().into_bytes(), &mut token);
-        token
-    }
+/// The signed token of `claims`: an HS256 JWT keyed with the API key.
+pub fn sign(api_key: &SigningKey, claims: &MeetingTokenClaims<'_>) -> String {
+    jwt::sign(api_key, claims)
 }
 
 #[cfg(test)]
@@ -111,15 +85,9 @@ mod tests {
             ejt: None,
         };
         assert_eq!(
-            TokenSigner::new(&SigningKey::new("test-api-key-not-real".into())).sign(&claims),
+            sign(&SigningKey::new("test-api-key-not-real".into()), &claims),
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyIjoiYm9va2luZy0xMjMiLCJkIjoiMzBmODY2YzMtOTEyMy00NTJhLTg3MjMtZmY1ODMyMmQwOWM1IiwiaWF0IjoxNzAwMDAwMDAwLCJleHAiOjE3MDAwMDM2MDAsIm8iOmZhbHNlLCJ1IjoiQWRhIiwidWQiOiJ1c2VyLTQyIn0.0zF8mhfSR5AQFbNonrdifndULn0FLKL0MdmE7cV6zO0"
         );
-    }
-
-    #[test]
-    fn header_is_hs256_jwt() {
-        let header = URL_SAFE_NO_PAD.decode(HEADER_B64).unwrap();
-        assert_eq!(header, br#"{"alg":"HS256","typ":"JWT"}"#);
     }
 
     fn claims_for(role: Role, user_id: &'static str) -> serde_json::Value {
