@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startStandin } from '../support/standin.mjs';
+import { startStack, stopStack } from '../support/stack.mjs';
 import { demo, startWorker } from '../support/worker.mjs';
 import { eventually, hhmm, launchBrowser, openPage, SCREENSHOTS } from '../support/browser.mjs';
 import { insertReservation, isoIn, newCoach, newPlayer, slot } from '../support/fixtures.mjs';
@@ -14,14 +15,12 @@ let browser;
 const demoCoach = { announcementId: 'ann_demo_60', coachId: 'coach_demo' };
 
 before(async () => {
-  standin = await startStandin();
-  worker = await startWorker({ standin, vars: { DEV_LOGIN: 'true' } });
+  ({ standin, worker } = await startStack({ vars: { DEV_LOGIN: 'true' } }));
   browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();
-  await worker?.stop();
-  await standin?.stop();
+  await stopStack({ standin, worker });
 });
 
 async function bookAs(player, coach, s) {

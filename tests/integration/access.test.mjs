@@ -1,8 +1,8 @@
 // Only the coach and the player of a reservation see it; everyone else gets 401 or 404.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStandin } from '../support/standin.mjs';
-import { demo, startWorker } from '../support/worker.mjs';
+import { startStack, stopStack } from '../support/stack.mjs';
+import { demo } from '../support/worker.mjs';
 import { sessionToken, signHs256, SESSION_SECRET } from '../support/jwt.mjs';
 import { booking, newCoach, newPlayer, slot } from '../support/fixtures.mjs';
 
@@ -12,16 +12,12 @@ let reservation;
 let coach;
 let player;
 before(async () => {
-  standin = await startStandin();
-  worker = await startWorker({ standin });
+  ({ standin, worker } = await startStack());
   coach = await newCoach(worker);
   player = newPlayer();
   reservation = (await worker.request('/reservations', { as: player, json: booking(coach, slot(10)) })).body;
 });
-after(async () => {
-  await worker?.stop();
-  await standin?.stop();
-});
+after(() => stopStack({ standin, worker }));
 
 const tokenPath = () => `/reservations/${reservation.id}/daily-token`;
 

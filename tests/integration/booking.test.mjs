@@ -1,20 +1,16 @@
 // Booking a session creates its private Daily room, with exactly one request to Daily.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStandin } from '../support/standin.mjs';
-import { demo, startWorker } from '../support/worker.mjs';
+import { startStack, stopStack } from '../support/stack.mjs';
+import { demo } from '../support/worker.mjs';
 import { booking, newCoach, newPlayer, slot, unix } from '../support/fixtures.mjs';
 
 let standin;
 let worker;
 before(async () => {
-  standin = await startStandin();
-  worker = await startWorker({ standin });
+  ({ standin, worker } = await startStack());
 });
-after(async () => {
-  await worker?.stop();
-  await standin?.stop();
-});
+after(() => stopStack({ standin, worker }));
 
 describe('POST /reservations', () => {
   test('the demo player books a demo offer: 201, stored row, private room', async () => {

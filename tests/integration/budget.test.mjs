@@ -2,20 +2,16 @@
 // requests to Daily (the stand-in's call log).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStandin } from '../support/standin.mjs';
+import { startStack, stopStack } from '../support/stack.mjs';
 import { startWorker } from '../support/worker.mjs';
 import { booking, newCoach, newPlayer, slot } from '../support/fixtures.mjs';
 
 let standin;
 let worker;
 before(async () => {
-  standin = await startStandin();
-  worker = await startWorker({ standin, vars: { INSTRUMENT: 'true', DAILY_DOMAIN_ID: '30f866c3-9123-452a-8723-ff58322d09c5' } });
+  ({ standin, worker } = await startStack({ vars: { INSTRUMENT: 'true', DAILY_DOMAIN_ID: '30f866c3-9123-452a-8723-ff58322d09c5' } }));
 });
-after(async () => {
-  await worker?.stop();
-  await standin?.stop();
-});
+after(() => stopStack({ standin, worker }));
 
 describe('request budgets', () => {
   test('booking: 2 D1 round trips and exactly 1 Daily request, with or without an Idempotency-Key', async () => {

@@ -3,20 +3,15 @@
 // calendar alike.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStandin } from '../support/standin.mjs';
-import { startWorker } from '../support/worker.mjs';
+import { startStack, stopStack } from '../support/stack.mjs';
 import { booking, isoIn, newCoach, newPlayer, slot, unix } from '../support/fixtures.mjs';
 
 let standin;
 let worker;
 before(async () => {
-  standin = await startStandin();
-  worker = await startWorker({ standin });
+  ({ standin, worker } = await startStack());
 });
-after(async () => {
-  await worker?.stop();
-  await standin?.stop();
-});
+after(() => stopStack({ standin, worker }));
 
 const CONCURRENT = 50;
 const ROUNDS = 20;

@@ -3,21 +3,16 @@
 // malformed answers never are. Daily's "room already exists" answer reuses that room.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStandin } from '../support/standin.mjs';
-import { startWorker } from '../support/worker.mjs';
+import { startStack, stopStack } from '../support/stack.mjs';
 import { verifyHs256 } from '../support/jwt.mjs';
 import { booking, newCoach, newPlayer, slot } from '../support/fixtures.mjs';
 
 let standin;
 let worker;
 before(async () => {
-  standin = await startStandin();
-  worker = await startWorker({ standin });
+  ({ standin, worker } = await startStack());
 });
-after(async () => {
-  await worker?.stop();
-  await standin?.stop();
-});
+after(() => stopStack({ standin, worker }));
 beforeEach(async () => {
   await standin.clearFaults();
   await standin.clearCalls();

@@ -3,20 +3,15 @@
 // retry after the first died takes its claim over.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStandin } from '../support/standin.mjs';
-import { startWorker } from '../support/worker.mjs';
+import { startStack, stopStack } from '../support/stack.mjs';
 import { booking, newCoach, newPlayer, slot } from '../support/fixtures.mjs';
 
 let standin;
 let worker;
 before(async () => {
-  standin = await startStandin();
-  worker = await startWorker({ standin });
+  ({ standin, worker } = await startStack());
 });
-after(async () => {
-  await worker?.stop();
-  await standin?.stop();
-});
+after(() => stopStack({ standin, worker }));
 
 const post = (player, key, body) =>
   worker.request('/reservations', { as: player, json: body, headers: key === undefined ? {} : { 'idempotency-key': key } });

@@ -2,20 +2,16 @@
 // down at the time (the scheduled handler then finishes the job).
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStandin } from '../support/standin.mjs';
-import { demo, startWorker } from '../support/worker.mjs';
+import { startStack, stopStack } from '../support/stack.mjs';
+import { demo } from '../support/worker.mjs';
 import { booking, insertReservation, isoIn, newCoach, newPlayer, slot, unix } from '../support/fixtures.mjs';
 
 let standin;
 let worker;
 before(async () => {
-  standin = await startStandin();
-  worker = await startWorker({ standin, vars: { DAILY_TIMEOUT_MS: '400', DAILY_DEADLINE_MS: '1500' } });
+  ({ standin, worker } = await startStack({ vars: { DAILY_TIMEOUT_MS: '400', DAILY_DEADLINE_MS: '1500' } }));
 });
-after(async () => {
-  await worker?.stop();
-  await standin?.stop();
-});
+after(() => stopStack({ standin, worker }));
 beforeEach(async () => {
   await standin.clearFaults();
   await standin.clearCalls();

@@ -4,21 +4,16 @@
 // the retries stay within the budget (4 attempts per call).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStandin } from '../support/standin.mjs';
-import { startWorker } from '../support/worker.mjs';
+import { startStack, stopStack } from '../support/stack.mjs';
 import { booking, newCoach, newPlayer, slot } from '../support/fixtures.mjs';
 
 const MAX_ATTEMPTS = 4;
 let standin;
 let worker;
 before(async () => {
-  standin = await startStandin();
-  worker = await startWorker({ standin, vars: { DAILY_TIMEOUT_MS: '300', DAILY_DEADLINE_MS: '2000' } });
+  ({ standin, worker } = await startStack({ vars: { DAILY_TIMEOUT_MS: '300', DAILY_DEADLINE_MS: '2000' } }));
 });
-after(async () => {
-  await worker?.stop();
-  await standin?.stop();
-});
+after(() => stopStack({ standin, worker }));
 
 async function bookMany(n, firstSlot) {
   const coach = await newCoach(worker);

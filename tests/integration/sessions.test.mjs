@@ -1,20 +1,16 @@
 // Session lists for players and coaches, /api/me, and the development sign-in.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStandin } from '../support/standin.mjs';
-import { demo, startWorker } from '../support/worker.mjs';
+import { startStack, stopStack } from '../support/stack.mjs';
+import { demo } from '../support/worker.mjs';
 import { booking, insertReservation, isoIn, newCoach, newPlayer, slot, unix } from '../support/fixtures.mjs';
 
 let standin;
 let worker;
 before(async () => {
-  standin = await startStandin();
-  worker = await startWorker({ standin, vars: { DEV_LOGIN: 'true' } });
+  ({ standin, worker } = await startStack({ vars: { DEV_LOGIN: 'true' } }));
 });
-after(async () => {
-  await worker?.stop();
-  await standin?.stop();
-});
+after(() => stopStack({ standin, worker }));
 
 describe('session lists', () => {
   test('a player sees upcoming sessions first (soonest first), then past ones (latest first)', async () => {

@@ -2,8 +2,7 @@
 // with no request to Daily once the room exists; the room page accepts it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStandin } from '../support/standin.mjs';
-import { startWorker } from '../support/worker.mjs';
+import { startStack, stopStack } from '../support/stack.mjs';
 import { verifyHs256 } from '../support/jwt.mjs';
 import { booking, insertReservation, isoIn, newCoach, newPlayer, slot, unix } from '../support/fixtures.mjs';
 
@@ -11,14 +10,10 @@ let standin;
 let worker;
 let domainId;
 before(async () => {
-  standin = await startStandin();
-  worker = await startWorker({ standin });
+  ({ standin, worker } = await startStack());
   domainId = (await standin.api('GET', '/')).body.domain_id;
 });
-after(async () => {
-  await worker?.stop();
-  await standin?.stop();
-});
+after(() => stopStack({ standin, worker }));
 
 async function bookSoon(startInMinutes = 10) {
   const coach = await newCoach(worker);

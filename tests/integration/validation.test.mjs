@@ -1,8 +1,8 @@
 // Every invalid booking gets its own 4xx code, stores nothing and never reaches Daily.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStandin } from '../support/standin.mjs';
-import { demo, startWorker } from '../support/worker.mjs';
+import { startStack, stopStack } from '../support/stack.mjs';
+import { demo } from '../support/worker.mjs';
 import { booking, insertReservation, isoIn, newCoach, newPlayer, slot } from '../support/fixtures.mjs';
 
 let standin;
@@ -10,13 +10,9 @@ let worker;
 let coach;
 let player;
 before(async () => {
-  standin = await startStandin();
-  worker = await startWorker({ standin });
+  ({ standin, worker } = await startStack());
 });
-after(async () => {
-  await worker?.stop();
-  await standin?.stop();
-});
+after(() => stopStack({ standin, worker }));
 beforeEach(async () => {
   coach = await newCoach(worker);
   player = newPlayer();
