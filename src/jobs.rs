@@ -30,14 +30,15 @@ pub struct Report {
     pub keys_purged: usize,
 }
 
-/// Counts a failed attempt on a reservation's room and schedules the next one (or gives up).
+/// Records the failed attempt number `attempts` on a reservation's room and schedules the next
+/// one (or gives up).
 async fn retry_later(
     db: &D1Database,
     row: &ReservationRow,
+    attempts: i64,
     now: Instant,
     give_up: bool,
 ) -> Result<(), AppError> {
-    let attempts = row.video_attempts + 1;
     reservations::record_video_failure(db, &row.id, attempts, now + heal_backoff(attempts), give_up)
         .await
 }
@@ -71,7 +72,7 @@ pub async fn run(env: &Env, config: &Config, now: Instant) -> Result<Report, App
                     row.id
                 );
                 let give_up = !e.is_transient() || attempts >= MAX_HEAL_ATTEMPTS;
-                retry_later(&db, &row, now, give_up).await?;
+                retry_later(&db, &row, attempts, now, give_up).await?;
                 if e.is_transient() {
                     break; // Daily is struggling: leave the rest for the next run.
                 }
@@ -91,12 +92,12 @@ pub async fn run(env: &Env, config: &Config, now: Instant) -> Result<Report, App
             Ok(()) => report.rooms_deleted += 1,
             Err(e) => {
                 report.deletions_failed += 1;
+                let attempts = row.video_attempts + 1;
                 console_warn!(
-                    "scheduled: room of cancelled {} not deleted (attempt {}): {e}",
-                    row.id,
-                    row.video_attempts + 1
+                    "scheduled: room of cancelled {} not deleted (attempt {attempts}): {e}",
+                    row.id
                 );
-                retry_later(&db, &row, now, false).await?;
+                retry_later(&db, &row, attempts, now, false).await?;
                 if e.is_transient() {
                     break;
                 }
