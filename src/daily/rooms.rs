@@ -243,13 +243,13 @@ impl Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::{ReservationId, RoomPrefix};
+    use crate::domain::time::parse_rfc3339;
+    use serde_json::json;
 
     fn parse_answer<T: FromObject>(status: u16, body: &str) -> Result<T, DailyError> {
         Answer::check(status, body.to_owned())?.parse()
     }
-    use crate::domain::ids::{ReservationId, RoomPrefix};
-    use crate::domain::time::parse_rfc3339;
-    use serde_json::json;
 
     #[test]
     fn session_room_request_has_exactly_the_documented_shape() {
