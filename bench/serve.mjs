@@ -2,6 +2,7 @@
 // Serves build/ in workerd through Miniflare, configured from wrangler.toml as `wrangler dev` is,
 // but without wrangler's dev proxy and DevTools inspector: the "miniflare" stack of the bench.
 // Usage: node bench/serve.mjs PORT ENV_FILE PERSIST_DIR
+// BENCH_BUILD_DIR serves another build than build/ (bench/ab.sh compares two).
 import path from 'node:path';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
@@ -15,7 +16,7 @@ const mf = new Miniflare({
   ...workerOptions,
   name: 'edgemy-sessions',
   modules: true,
-  scriptPath: path.join(root, 'build/index.js'),
+  scriptPath: path.join(path.resolve(root, process.env.BENCH_BUILD_DIR ?? 'build'), 'index.js'),
   d1Persist: path.resolve(persist, 'v3/d1'),
   host: '127.0.0.1',
   port: Number(port),
