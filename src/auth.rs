@@ -1,24 +1,27 @@
-//! Edgemy session JWTs: HS256 tokens (RFC 7519) issued by the platform, verified here with the
-//! algorithm pinned and `iss`, `aud`, `exp` (and `nbf`, when present) checked. Pure: the secret
+//! Edgemy session JWTs: HS256 tokens (RFC 7519) issued by the platform, verified here with
+//! jwt-compact: the algorithm pinned to HS256, the signature checked before any claim is read,
+//! `exp` required and `nbf` honoured with a 30 s leeway, `iss` and `aud` checked. Pure: the key
 //! and the clock are arguments.
 
-use serde::Serialize;
-use serde_json::Value;
+use chrono::TimeDelta;
+use jwt_compact::alg::Hs256;
+use jwt_compact::{AlgorithmExt, Claims, Header, TimeOptions, UntrustedToken, ValidationError};
+use serde::{Deserialize, Serialize};
 
 use crate::config::AuthConfig;
-use crate::daily::rooms::Lang;
 use crate::domain::ids::UserId;
-use crate::domain::time::{Duration, Instant};
-use crate::json::{json_object, FromObject};
-use crate::jwt::{self, Rejected};
+use crate::domain::locale::Locale;
+use crate::domain::time::Instant;
 
 /// The signed-in user, as the session JWT describes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     pub user_id: UserId,
+    /// What others see: the token's `name`, else the part of the e-mail before `@`, else the
+    /// user id.
     pub name: String,
-    pub email: String,
-    pub locale: Lang,
+    pub email: Option<String>,
+    pub locale: Locale,
 }
 
 /// Why a request is not signed in. Shown to nobody: every variant is a plain 401.
@@ -42,85 +45,117 @@ pub enum AuthError {
     BadClaims(String),
 }
 
-json_object! {
-    #[derive(Serialize)]
-    struct SessionClaims {
-        iss: String,
-        /// One string or a list of strings (RFC 7519 §4.1.3).
-        aud: Value,
-        sub: String,
-        name: String,
-        email: String,
-        locale: Lang,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        iat: Option<i64>,
-        exp: Option<i64>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        nbf: Option<i64>,
-    }
+/// `aud`: one string or a list of strings (RFC 7519 §4.1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The claims of ours in a session token; `exp`, `nbf` and `iat` are jwt-compact's.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SessionClaims {
+    iss: String,
+    aud: Audience,
+    sub: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    /// Any language tag, or none: never a reason to refuse a token.
+    #[serde(default)]
+    locale: Locale,
 }
 
 impl SessionClaims {
     fn is_for(&self, audience: &str) -> bool {
         match &self.aud {
-            Value::String(one) => one == audience,
-            Value::Array(many) => many.iter().any(|a| a == audience),
-            _ => false,
+            Audience::One(one) => one == audience,
+            Audience::Many(many) => many.iter().any(|a| a == audience),
         }
+    }
+
+    /// The name to show: the token's, else the e-mail's local part, else the user id.
+    fn display_name(&self) -> String {
+        let given = self
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
+        let from_email = || {
+            let email = self.email.as_deref()?;
+            let local = email.split('@').next()?.trim();
+            (!local.is_empty()).then_some(local)
+        };
+        given.or_else(from_email).unwrap_or(&self.sub).to_owned()
     }
 }
 
 /// Allowed clock difference between the platform and the edge.
-const LEEWAY: Duration = Duration::seconds(30);
+const LEEWAY: TimeDelta = TimeDelta::seconds(30);
+
+fn rejected(e: ValidationError) -> AuthError {
+    match e {
+        ValidationError::MalformedClaims(e) => AuthError::BadClaims(e.to_string()),
+        ValidationError::AlgorithmMismatch { .. }
+        | ValidationError::InvalidSignatureLen { .. }
+        | ValidationError::MalformedSignature(_)
+        | ValidationError::InvalidSignature => AuthError::BadSignature,
+        _ => AuthError::Malformed,
+    }
+}
 
 /// Verifies a session token and returns who it is for.
 pub fn verify(token: &str, config: &AuthConfig, now: Instant) -> Result<Identity, AuthError> {
-    let claims = jwt::verify(&config.jwt_secret, token).map_err(|e| match e {
-        Rejected::Malformed => AuthError::Malformed,
-        Rejected::BadSignature => AuthError::BadSignature,
-    })?;
-    let claims =
-        SessionClaims::from_json(&claims).map_err(|e| AuthError::BadClaims(e.to_string()))?;
-    let now = now.timestamp();
-    match claims.exp {
-        Some(exp) if now <= exp + LEEWAY.num_seconds() => {}
-        _ => return Err(AuthError::Expired),
+    let untrusted = UntrustedToken::new(token).map_err(|_| AuthError::Malformed)?;
+    let token = Hs256
+        .validator::<SessionClaims>(config.jwt_key.hs256())
+        .validate(&untrusted)
+        .map_err(rejected)?;
+    let claims = token.claims();
+    let time = TimeOptions::new(LEEWAY, move || now);
+    claims
+        .validate_expiration(&time)
+        .map_err(|_| AuthError::Expired)?;
+    if claims.not_before.is_some() {
+        claims
+            .validate_maturity(&time)
+            .map_err(|_| AuthError::NotYetValid)?;
     }
-    if claims
-        .nbf
-        .is_some_and(|nbf| now + LEEWAY.num_seconds() < nbf)
-    {
-        return Err(AuthError::NotYetValid);
-    }
-    if claims.iss != config.issuer {
+    let ours = &claims.custom;
+    if ours.iss != config.issuer {
         return Err(AuthError::WrongIssuer);
     }
-    if !claims.is_for(&config.audience) {
+    if !ours.is_for(&config.audience) {
         return Err(AuthError::WrongAudience);
     }
     Ok(Identity {
-        user_id: UserId::parse(&claims.sub)
-            .map_err(|e| AuthError::BadClaims(format!("sub {e}")))?,
-        name: claims.name,
-        email: claims.email,
-        locale: claims.locale,
+        user_id: UserId::parse(&ours.sub).map_err(|e| AuthError::BadClaims(format!("sub {e}")))?,
+        name: ours.display_name(),
+        email: ours.email.clone().filter(|e| !e.trim().is_empty()),
+        locale: ours.locale,
     })
 }
 
 /// Issues a session token, as the platform would. Used by the development sign-in only.
-pub fn issue(identity: &Identity, config: &AuthConfig, now: Instant, ttl: Duration) -> String {
-    let claims = SessionClaims {
+pub fn issue(identity: &Identity, config: &AuthConfig, now: Instant, ttl: TimeDelta) -> String {
+    let claims = Claims::new(SessionClaims {
         iss: config.issuer.clone(),
-        aud: Value::String(config.audience.clone()),
+        aud: Audience::One(config.audience.clone()),
         sub: identity.user_id.to_string(),
-        name: identity.name.clone(),
+        name: Some(identity.name.clone()),
         email: identity.email.clone(),
         locale: identity.locale,
-        iat: Some(now.timestamp()),
-        exp: Some((now + ttl).timestamp()),
-        nbf: None,
-    };
-    jwt::sign(&config.jwt_secret, &claims)
+    })
+    .set_duration_and_issuance(&TimeOptions::new(LEEWAY, move || now), ttl);
+    Hs256
+        .token(
+            &Header::empty().with_token_type("JWT"),
+            &claims,
+            config.jwt_key.hs256(),
+        )
+        .expect("session claims always serialize")
 }
 
 #[cfg(test)]
@@ -136,7 +171,7 @@ mod tests {
 
     fn config() -> AuthConfig {
         AuthConfig {
-            jwt_secret: SigningKey::new("unit-test-session-secret".into()),
+            jwt_key: SigningKey::new("unit-test-session-secret".into()),
             issuer: "https://edgemy.fr".into(),
             audience: "edgemy-sessions".into(),
         }
@@ -175,10 +210,10 @@ mod tests {
         let me = Identity {
             user_id: UserId::parse("usr_player_other").unwrap(),
             name: "Ada Lovelace".into(),
-            email: "ada@example.test".into(),
-            locale: Lang::En,
+            email: Some("ada@example.test".into()),
+            locale: Locale::En,
         };
-        let token = issue(&me, &config(), now(), Duration::hours(12));
+        let token = issue(&me, &config(), now(), TimeDelta::hours(12));
         assert_eq!(verify(&token, &config(), now()), Ok(me));
     }
 
@@ -188,7 +223,8 @@ mod tests {
         let who = verify(&token, &config(), now()).unwrap();
         assert_eq!(who.user_id.as_str(), "usr_player_demo");
         assert_eq!(who.name, "Léo Dubois");
-        assert_eq!(who.locale, Lang::Fr);
+        assert_eq!(who.email.as_deref(), Some("leo@example.test"));
+        assert_eq!(who.locale, Locale::Fr);
     }
 
     #[test]
@@ -233,7 +269,7 @@ mod tests {
 
     #[test]
     fn rejects_expired_and_missing_exp() {
-        let later = now() + Duration::hours(2);
+        let later = now() + TimeDelta::hours(2);
         let token = forge(hs256(), claims(), "unit-test-session-secret");
         assert_eq!(verify(&token, &config(), later), Err(AuthError::Expired));
         let mut c = claims();
@@ -270,7 +306,7 @@ mod tests {
             Err(AuthError::NotYetValid)
         );
         // Within the 30 s leeway for clock differences.
-        assert!(verify(&early, &config(), now() + Duration::seconds(31)).is_ok());
+        assert!(verify(&early, &config(), now() + TimeDelta::seconds(31)).is_ok());
         let exp = claims()["exp"].as_i64().unwrap();
         assert!(verify(&token, &config(), from_unix(exp + 30)).is_ok());
         assert_eq!(
@@ -291,21 +327,60 @@ mod tests {
         let t = forge(hs256(), c, "unit-test-session-secret");
         assert_eq!(verify(&t, &config(), now()), Err(AuthError::WrongAudience));
 
-        for field in ["sub", "name", "email", "locale"] {
-            let mut c = claims();
-            c.as_object_mut().unwrap().remove(field);
-            let t = forge(hs256(), c, "unit-test-session-secret");
-            assert!(
-                matches!(verify(&t, &config(), now()), Err(AuthError::BadClaims(_))),
-                "{field}"
-            );
-        }
         let mut c = claims();
-        c["locale"] = json!("de");
+        c.as_object_mut().unwrap().remove("sub");
         let t = forge(hs256(), c, "unit-test-session-secret");
         assert!(matches!(
             verify(&t, &config(), now()),
             Err(AuthError::BadClaims(_))
         ));
+        let mut c = claims();
+        c["sub"] = json!("has space");
+        let t = forge(hs256(), c, "unit-test-session-secret");
+        assert!(matches!(
+            verify(&t, &config(), now()),
+            Err(AuthError::BadClaims(_))
+        ));
+    }
+
+    fn verified_with(change: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Identity {
+        let mut c = claims();
+        change(c.as_object_mut().unwrap());
+        let t = forge(hs256(), c, "unit-test-session-secret");
+        verify(&t, &config(), now()).unwrap()
+    }
+
+    #[test]
+    fn any_locale_is_accepted_and_falls_back_to_french_or_english() {
+        for (tag, locale) in [
+            (json!("de"), Locale::Fr),
+            (json!("en-GB"), Locale::En),
+            (json!("EN"), Locale::En),
+            (json!(null), Locale::Fr),
+            (json!(7), Locale::Fr),
+        ] {
+            let who = verified_with(|c| {
+                c.insert("locale".into(), tag.clone());
+            });
+            assert_eq!(who.locale, locale, "{tag}");
+        }
+        let who = verified_with(|c| {
+            c.remove("locale");
+        });
+        assert_eq!(who.locale, Locale::Fr);
+    }
+
+    #[test]
+    fn name_and_email_may_be_missing() {
+        let who = verified_with(|c| {
+            c.remove("name");
+        });
+        assert_eq!(who.name, "leo", "the e-mail's local part");
+        let who = verified_with(|c| {
+            c.insert("name".into(), json!("  "));
+            c.remove("email");
+        });
+        assert_eq!(who.name, "usr_player_demo", "the user id, last");
+        assert_eq!(who.email, None);
     }
 }

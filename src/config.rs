@@ -5,11 +5,10 @@ use std::fmt;
 
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use jwt_compact::alg::Hs256Key;
 
-use crate::daily::retry::RetryPolicy;
 use crate::domain::ids::RoomPrefix;
+use crate::outbound::policy::RetryPolicy;
 
 /// A secret string whose `Debug` never shows the value.
 #[derive(Clone, PartialEq, Eq)]
@@ -31,22 +30,19 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// A secret that also keys HMAC-SHA256 (the session-token secret, the Daily API key). The key
-/// schedule is computed once, when the configuration is read (once per isolate), instead of on
-/// every token.
+/// A secret that also keys HS256 tokens (the session-token secret, the Daily API key): the
+/// jwt-compact key is made once, when the configuration is read (once per isolate).
 #[derive(Clone)]
 pub struct SigningKey {
     secret: Secret,
-    mac: Hmac<Sha256>,
+    key: Hs256Key,
 }
 
 impl SigningKey {
     pub fn new(value: String) -> Self {
-        // HMAC takes keys of any length: this cannot fail.
-        let mac = Hmac::new_from_slice(value.as_bytes()).expect("HMAC takes any key length");
         Self {
+            key: Hs256Key::new(value.as_bytes()),
             secret: Secret::new(value),
-            mac,
         }
     }
 
@@ -54,9 +50,9 @@ impl SigningKey {
         self.secret.expose()
     }
 
-    /// A fresh HMAC-SHA256 state keyed with this secret.
-    pub fn mac(&self) -> Hmac<Sha256> {
-        self.mac.clone()
+    /// The key jwt-compact signs and verifies with.
+    pub fn hs256(&self) -> &Hs256Key {
+        &self.key
     }
 }
 
@@ -89,7 +85,7 @@ pub enum ConfigError {
 /// What verifying session tokens needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthConfig {
-    pub jwt_secret: SigningKey,
+    pub jwt_key: SigningKey,
     pub issuer: String,
     pub audience: String,
 }
@@ -137,72 +133,85 @@ impl Config {
     /// Empty values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let require = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
-
-        let auth = (|| {
-            Ok(AuthConfig {
-                jwt_secret: SigningKey::new(require("AUTH_JWT_SECRET")?),
-                issuer: require("AUTH_ISSUER")?,
-                audience: require("AUTH_AUDIENCE")?,
-            })
-        })();
-
-        let daily = (|| {
-            let api_key = SigningKey::new(require("DAILY_API_KEY")?);
-            let base_url = get("DAILY_API_BASE_URL")
-                .unwrap_or_else(|| DEFAULT_DAILY_API_BASE_URL.to_owned())
-                .trim_end_matches('/')
-                .to_owned();
-            if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
-                return Err(ConfigError::Invalid {
-                    name: "DAILY_API_BASE_URL",
-                    reason: "must be an http(s) URL".into(),
-                });
-            }
-            let room_prefix = match get("ROOM_PREFIX") {
-                None => RoomPrefix::default(),
-                Some(raw) => RoomPrefix::parse(raw.trim()).map_err(|e| ConfigError::Invalid {
-                    name: "ROOM_PREFIX",
-                    reason: e.to_string(),
-                })?,
-            };
-            let millis = |name: &'static str, default: Duration| match get(name) {
-                None => Ok(default),
-                Some(raw) => raw
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|ms| (1..=60_000).contains(ms))
-                    .map(Duration::from_millis)
-                    .ok_or(ConfigError::Invalid {
-                        name,
-                        reason: "must be a number of milliseconds from 1 to 60000".into(),
-                    }),
-            };
-            let defaults = RetryPolicy::default();
-            let retry = RetryPolicy {
-                attempt_timeout: millis("DAILY_TIMEOUT_MS", defaults.attempt_timeout)?,
-                deadline: millis("DAILY_DEADLINE_MS", defaults.deadline)?,
-                ..defaults
-            };
-            Ok(DailyConfig {
-                api_key,
-                base_url,
-                domain_id: get("DAILY_DOMAIN_ID"),
-                room_prefix,
-                retry,
-            })
-        })();
-
         Self {
-            auth,
-            daily,
+            auth: auth_config(&get),
+            daily: daily_config(&get),
             dev_login: get("DEV_LOGIN").as_deref() == Some("true"),
             login_url: get("PLATFORM_LOGIN_URL")
                 .unwrap_or_else(|| DEFAULT_PLATFORM_LOGIN_URL.to_owned()),
             instrument: get("INSTRUMENT").as_deref() == Some("true"),
         }
     }
+}
+
+/// A variable that must be set.
+fn require(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<String, ConfigError> {
+    get(name).ok_or(ConfigError::Missing(name))
+}
+
+fn auth_config(get: &impl Fn(&str) -> Option<String>) -> Result<AuthConfig, ConfigError> {
+    Ok(AuthConfig {
+        jwt_key: SigningKey::new(require(get, "AUTH_JWT_SECRET")?),
+        issuer: require(get, "AUTH_ISSUER")?,
+        audience: require(get, "AUTH_AUDIENCE")?,
+    })
+}
+
+/// A number of milliseconds from 1 to 60000, or `default` when unset.
+fn millis(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    let Some(raw) = get(name) else {
+        return Ok(default);
+    };
+    raw.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|ms| (1..=60_000).contains(ms))
+        .map(Duration::from_millis)
+        .ok_or(ConfigError::Invalid {
+            name,
+            reason: "must be a number of milliseconds from 1 to 60000".into(),
+        })
+}
+
+fn daily_config(get: &impl Fn(&str) -> Option<String>) -> Result<DailyConfig, ConfigError> {
+    let api_key = SigningKey::new(require(get, "DAILY_API_KEY")?);
+    let base_url = get("DAILY_API_BASE_URL")
+        .unwrap_or_else(|| DEFAULT_DAILY_API_BASE_URL.to_owned())
+        .trim_end_matches('/')
+        .to_owned();
+    if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+        return Err(ConfigError::Invalid {
+            name: "DAILY_API_BASE_URL",
+            reason: "must be an http(s) URL".into(),
+        });
+    }
+    let room_prefix = match get("ROOM_PREFIX") {
+        None => RoomPrefix::default(),
+        Some(raw) => RoomPrefix::parse(raw.trim()).map_err(|e| ConfigError::Invalid {
+            name: "ROOM_PREFIX",
+            reason: e.to_string(),
+        })?,
+    };
+    let defaults = RetryPolicy::default();
+    let retry = RetryPolicy {
+        attempt_timeout: millis(get, "DAILY_TIMEOUT_MS", defaults.attempt_timeout)?,
+        deadline: millis(get, "DAILY_DEADLINE_MS", defaults.deadline)?,
+        ..defaults
+    };
+    Ok(DailyConfig {
+        api_key,
+        base_url,
+        domain_id: get("DAILY_DOMAIN_ID"),
+        room_prefix,
+        retry,
+    })
 }
 
 #[cfg(test)]

@@ -6,8 +6,9 @@ use serde_json::{json, Map, Value};
 
 use crate::auth::AuthError;
 use crate::config::ConfigError;
-use crate::daily::rooms::DailyError;
+use crate::daily::api::DailyError;
 use crate::domain::booking::BookingError;
+use crate::domain::input::InputError;
 use crate::domain::time::{self, Instant};
 
 #[derive(Debug, thiserror::Error)]
@@ -25,7 +26,9 @@ pub enum AppError {
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error(transparent)]
-    Booking(#[from] BookingError),
+    Input(InputError),
+    #[error(transparent)]
+    Booking(BookingError),
     #[error("no coach with active offers under this id")]
     CoachNotFound,
     #[error("only coaches have a coach session list")]
@@ -58,6 +61,30 @@ pub enum AppError {
     Internal(String),
 }
 
+impl From<InputError> for AppError {
+    fn from(e: InputError) -> Self {
+        AppError::Input(e)
+    }
+}
+
+/// A booking refused for its body is an input error like any other.
+impl From<BookingError> for AppError {
+    fn from(e: BookingError) -> Self {
+        match e {
+            BookingError::Input(input) => AppError::Input(input),
+            other => AppError::Booking(other),
+        }
+    }
+}
+
+fn input_code(e: &InputError) -> &'static str {
+    match e {
+        InputError::NotAnObject => "invalid_body",
+        InputError::MissingField(_) => "missing_field",
+        InputError::InvalidField { .. } => "invalid_field",
+    }
+}
+
 impl AppError {
     pub fn status(&self) -> u16 {
         use BookingError as B;
@@ -72,8 +99,9 @@ impl AppError {
             AppError::IdempotencyKeyReused => 422,
             AppError::IdempotencyKeyInFlight | AppError::SessionStarted => 409,
             AppError::PayloadTooLarge { .. } => 413,
+            AppError::Input(_) => 400,
             AppError::Booking(b) => match b {
-                B::NotAnObject | B::MissingField(_) | B::InvalidField { .. } => 400,
+                B::Input(_) => 400,
                 B::AnnouncementNotFound => 404,
                 B::SlotTaken => 409,
                 B::EmptySlot(_)
@@ -106,10 +134,9 @@ impl AppError {
             AppError::IdempotencyKeyInFlight => "idempotency_key_in_use",
             AppError::SessionStarted => "session_started",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
+            AppError::Input(input) => input_code(input),
             AppError::Booking(b) => match b {
-                B::NotAnObject => "invalid_body",
-                B::MissingField(_) => "missing_field",
-                B::InvalidField { .. } => "invalid_field",
+                B::Input(input) => input_code(input),
                 B::EmptySlot(_) => "invalid_time_range",
                 B::StartInPast => "start_in_past",
                 B::AnnouncementNotFound => "announcement_not_found",
@@ -166,10 +193,12 @@ impl AppError {
     fn details(&self) -> Map<String, Value> {
         let mut extra = Map::new();
         match self {
-            AppError::Booking(BookingError::MissingField(f)) => {
-                extra.insert("field".into(), json!(f));
-            }
-            AppError::Booking(BookingError::InvalidField { field, .. }) => {
+            AppError::Input(
+                InputError::MissingField(field) | InputError::InvalidField { field, .. },
+            )
+            | AppError::Booking(BookingError::Input(
+                InputError::MissingField(field) | InputError::InvalidField { field, .. },
+            )) => {
                 extra.insert("field".into(), json!(field));
             }
             AppError::NotOpenYet { opens_at } => {
@@ -208,9 +237,14 @@ mod tests {
         let cases: Vec<(AppError, u16, &str)> = vec![
             (AppError::InvalidJson, 400, "invalid_json"),
             (
-                BookingError::MissingField("coachId").into(),
+                InputError::MissingField("coachId".into()).into(),
                 400,
                 "missing_field",
+            ),
+            (
+                BookingError::Input(InputError::NotAnObject).into(),
+                400,
+                "invalid_body",
             ),
             (BookingError::StartInPast.into(), 422, "start_in_past"),
             (

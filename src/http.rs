@@ -3,12 +3,13 @@
 
 use std::future::Future;
 
+use chrono::Utc;
 use serde::Serialize;
-use worker::{console_error, Date, Request, Response};
+use worker::{console_error, Request, Response};
 
 use crate::auth::{self, AuthError, Identity};
 use crate::config::Config;
-use crate::domain::time::{self, Instant};
+use crate::domain::time::{whole_second, Instant};
 use crate::error::AppError;
 
 /// Largest request body the API reads.
@@ -25,18 +26,21 @@ impl From<worker::Error> for AppError {
 
 /// The current time, to the second.
 pub fn now() -> Instant {
-    time::from_unix((Date::now().as_millis() / 1000) as i64)
-}
-
-/// 16 bytes from the runtime's CSPRNG (`crypto.getRandomValues`).
-pub fn random_bytes() -> [u8; 16] {
-    *uuid::Uuid::new_v4().as_bytes()
+    whole_second(Utc::now())
 }
 
 /// A JSON response. API answers are personal, so no cache may keep them.
 pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, AppError> {
-    let mut response = Response::from_json(value)?.with_status(status);
-    response.headers_mut().set("Cache-Control", "no-store")?;
+    let body = serde_json::to_string(value).map_err(|e| AppError::Internal(e.to_string()))?;
+    json_text(status, body)
+}
+
+/// A JSON response from its text, sent as is.
+pub fn json_text(status: u16, body: String) -> Result<Response, AppError> {
+    let mut response = Response::from_bytes(body.into_bytes())?.with_status(status);
+    let headers = response.headers_mut();
+    headers.set("Content-Type", "application/json")?;
+    headers.set("Cache-Control", "no-store")?;
     Ok(response)
 }
 

@@ -4,16 +4,17 @@
 
 use std::time::Duration;
 
+use chrono::TimeDelta;
 use worker::{console_log, console_warn, D1Database, Delay, Env};
 
-use crate::config::Config;
+use crate::booking::idempotency::RETENTION_SECONDS;
+use crate::config::{Config, DailyConfig};
+use crate::daily::api::DailyError;
 use crate::db::reservations::{self, ReservationRow};
 use crate::db::{self, idempotency};
-use crate::domain::time::{self, Instant};
-use crate::domain::video::{heal_backoff, MAX_HEAL_ATTEMPTS};
+use crate::domain::time::Instant;
 use crate::error::AppError;
-use crate::idempotency::RETENTION_SECONDS;
-use crate::video;
+use crate::rooms::{self, policy::heal_backoff, policy::MAX_HEAL_ATTEMPTS};
 
 /// Rooms created or moved per run at most.
 const HEAL_BATCH: i64 = 25;
@@ -30,79 +31,41 @@ pub struct Report {
     pub keys_purged: usize,
 }
 
-/// Records the failed attempt number `attempts` on a reservation's room and schedules the next
-/// one (or gives up).
-async fn retry_later(
+/// Records a failed attempt at a reservation's room and schedules the next one, or gives up
+/// after `max_attempts` (never, without one) or at once when Daily refuses the request.
+/// `true` when Daily is struggling and the run should stop there.
+async fn failed(
     db: &D1Database,
     row: &ReservationRow,
-    attempts: i64,
+    e: &DailyError,
+    what: &str,
+    max_attempts: Option<i64>,
     now: Instant,
-    give_up: bool,
-) -> Result<(), AppError> {
-    reservations::record_video_failure(db, &row.id, attempts, now + heal_backoff(attempts), give_up)
-        .await
+) -> Result<bool, AppError> {
+    let attempts = row.video_attempts + 1;
+    console_warn!(
+        "scheduled: room of {} {what} (attempt {attempts}): {e}",
+        row.id
+    );
+    let give_up = max_attempts.is_some_and(|max| !e.is_transient() || attempts >= max);
+    let retry_at = now + heal_backoff(attempts);
+    reservations::record_video_failure(db, &row.id, attempts, retry_at, give_up).await?;
+    Ok(e.is_transient())
 }
 
 pub async fn run(env: &Env, config: &Config, now: Instant) -> Result<Report, AppError> {
     let db = db::database(env)?;
     let mut report = Report {
-        keys_purged: idempotency::purge(
-            &db,
-            now - time::Duration::seconds(RETENTION_SECONDS + 3600),
-        )
-        .await?,
+        keys_purged: idempotency::purge(&db, now - TimeDelta::seconds(RETENTION_SECONDS + 3600))
+            .await?,
         ..Report::default()
     };
-    let daily = match &config.daily {
-        Ok(daily) => daily,
-        Err(e) => {
-            console_warn!("scheduled: Daily not configured ({e}); rooms left as they are");
-            return Ok(report);
+    match &config.daily {
+        Ok(daily) => {
+            heal_rooms(&db, daily, now, &mut report).await?;
+            delete_rooms(&db, daily, now, &mut report).await?;
         }
-    };
-
-    for row in reservations::due_rooms(&db, now, HEAL_BATCH).await? {
-        match video::heal(&db, daily, &row).await? {
-            Ok(_) => report.rooms_ready += 1,
-            Err(e) => {
-                report.rooms_failed += 1;
-                let attempts = row.video_attempts + 1;
-                console_warn!(
-                    "scheduled: room of {} not ready (attempt {attempts}): {e}",
-                    row.id
-                );
-                let give_up = !e.is_transient() || attempts >= MAX_HEAL_ATTEMPTS;
-                retry_later(&db, &row, attempts, now, give_up).await?;
-                if e.is_transient() {
-                    break; // Daily is struggling: leave the rest for the next run.
-                }
-            }
-        }
-    }
-
-    for (i, row) in reservations::due_deletions(&db, now, DELETE_BATCH)
-        .await?
-        .into_iter()
-        .enumerate()
-    {
-        if i > 0 {
-            Delay::from(DELETE_SPACING).await;
-        }
-        match video::remove(&db, daily, &row).await? {
-            Ok(()) => report.rooms_deleted += 1,
-            Err(e) => {
-                report.deletions_failed += 1;
-                let attempts = row.video_attempts + 1;
-                console_warn!(
-                    "scheduled: room of cancelled {} not deleted (attempt {attempts}): {e}",
-                    row.id
-                );
-                retry_later(&db, &row, attempts, now, false).await?;
-                if e.is_transient() {
-                    break;
-                }
-            }
-        }
+        Err(e) => console_warn!("scheduled: Daily not configured ({e}); rooms left as they are"),
     }
     console_log!(
         "scheduled: {} rooms ready, {} not yet; {} rooms deleted, {} not yet; {} keys purged",
@@ -113,4 +76,49 @@ pub async fn run(env: &Env, config: &Config, now: Instant) -> Result<Report, App
         report.keys_purged
     );
     Ok(report)
+}
+
+/// Creates or moves the rooms that are due, stopping at the first transient failure.
+async fn heal_rooms(
+    db: &D1Database,
+    daily: &DailyConfig,
+    now: Instant,
+    report: &mut Report,
+) -> Result<(), AppError> {
+    for row in reservations::due_rooms(db, now, HEAL_BATCH).await? {
+        let Err(e) = rooms::heal(db, daily, &row).await? else {
+            report.rooms_ready += 1;
+            continue;
+        };
+        report.rooms_failed += 1;
+        if failed(db, &row, &e, "not ready", Some(MAX_HEAL_ATTEMPTS), now).await? {
+            break; // Daily is struggling: leave the rest for the next run.
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the rooms of cancelled reservations, spaced out under Daily's deletion limit,
+/// stopping at the first transient failure.
+async fn delete_rooms(
+    db: &D1Database,
+    daily: &DailyConfig,
+    now: Instant,
+    report: &mut Report,
+) -> Result<(), AppError> {
+    let due = reservations::due_deletions(db, now, DELETE_BATCH).await?;
+    for (i, row) in due.into_iter().enumerate() {
+        if i > 0 {
+            Delay::from(DELETE_SPACING).await;
+        }
+        let Err(e) = rooms::remove(db, daily, &row).await? else {
+            report.rooms_deleted += 1;
+            continue;
+        };
+        report.deletions_failed += 1;
+        if failed(db, &row, &e, "not deleted (cancelled)", None, now).await? {
+            break;
+        }
+    }
+    Ok(())
 }

@@ -4,17 +4,16 @@
 
 mod api;
 mod auth;
+mod booking;
 mod config;
 mod daily;
 mod db;
 mod domain;
 mod error;
 mod http;
-mod idempotency;
 mod jobs;
-mod json;
-mod jwt;
-mod video;
+mod outbound;
+mod rooms;
 mod web;
 
 use std::cell::RefCell;

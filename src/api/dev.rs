@@ -2,20 +2,27 @@
 //! the session cookie of a demo user, `POST /dev/logout` clears it, `GET /dev/users` lists them.
 //! Elsewhere these routes do not exist (404).
 
-use serde::Serialize;
+use chrono::TimeDelta;
+use serde::{Deserialize, Serialize};
 use worker::{Request, Response};
 
 use super::Ctx;
 use crate::auth::{self, Identity};
-use crate::daily::rooms::Lang;
 use crate::db::{self, users};
 use crate::domain::ids::UserId;
-use crate::domain::time::Duration;
+use crate::domain::input;
+use crate::domain::locale::Locale;
 use crate::error::AppError;
 use crate::http::{self, SESSION_COOKIE};
-use crate::json::Object;
 
 const SESSION_TTL_HOURS: i64 = 12;
+
+/// `POST /dev/login` body.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LoginBody {
+    user_id: Option<String>,
+}
 
 fn ensure_enabled(ctx: &Ctx) -> Result<(), AppError> {
     ctx.config.dev_login.then_some(()).ok_or(AppError::NotFound)
@@ -27,7 +34,7 @@ struct DemoUser {
     id: String,
     name: String,
     email: String,
-    locale: Lang,
+    locale: Locale,
     coach_id: Option<String>,
 }
 
@@ -69,11 +76,8 @@ pub async fn login(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
         .auth
         .as_ref()
         .map_err(|e| AppError::AuthNotConfigured(e.clone()))?;
-    let user_id = Object::from_value(http::read_json(&mut req).await?)
-        .and_then(|mut body| body.take::<String>("userId").ok())
-        .ok_or(AppError::Booking(
-            crate::domain::booking::BookingError::MissingField("userId"),
-        ))?;
+    let body: LoginBody = input::from_json(&http::read_json(&mut req).await?)?;
+    let user_id = input::required(body.user_id, "userId")?;
     let user_id = UserId::parse(&user_id).map_err(|_| AppError::UnknownDemoUser)?;
     let db = db::database(&ctx.env)?;
     let user = users::find_user(&db, &user_id)
@@ -82,10 +86,10 @@ pub async fn login(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let identity = Identity {
         user_id,
         name: user.name.clone(),
-        email: user.email.clone(),
+        email: Some(user.email.clone()).filter(|e| !e.is_empty()),
         locale: user.locale,
     };
-    let ttl = Duration::hours(SESSION_TTL_HOURS);
+    let ttl = TimeDelta::hours(SESSION_TTL_HOURS);
     let token = auth::issue(&identity, auth_config, http::now(), ttl);
     let mut response = http::json(
         200,

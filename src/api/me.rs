@@ -4,8 +4,8 @@ use serde::Serialize;
 use worker::{Request, Response};
 
 use super::Ctx;
-use crate::daily::rooms::Lang;
 use crate::db::{self, users};
+use crate::domain::locale::Locale;
 use crate::error::AppError;
 use crate::http;
 
@@ -14,8 +14,8 @@ use crate::http;
 struct MeView {
     id: String,
     name: String,
-    email: String,
-    locale: Lang,
+    email: Option<String>,
+    locale: Locale,
     coach_id: Option<String>,
 }
 

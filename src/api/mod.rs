@@ -8,6 +8,7 @@ pub mod page;
 pub mod reservations;
 pub mod sessions;
 pub mod tokens;
+pub mod views;
 
 use std::rc::Rc;
 

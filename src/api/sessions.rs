@@ -6,11 +6,12 @@ use worker::{Request, Response};
 
 use super::Ctx;
 use crate::db::{self, reservations, reservations::SessionRow, users};
-use crate::domain::time::{self, from_unix, Slot};
-use crate::domain::video::VideoStatus;
+use crate::domain::reservation::ReservationStatus;
+use crate::domain::time::Instant;
 use crate::domain::window::{JoinWindow, Role};
 use crate::error::AppError;
 use crate::http;
+use crate::rooms::policy::VideoStatus;
 use crate::web::safe_discord_url;
 
 #[derive(Serialize)]
@@ -25,21 +26,21 @@ struct Counterpart {
 struct SessionView {
     id: String,
     role: Role,
-    status: String,
+    status: ReservationStatus,
     announcement_id: String,
     announcement_title: String,
     coach_id: String,
     player_id: String,
-    start_date: String,
-    end_date: String,
+    start_date: Instant,
+    end_date: Instant,
     duration_minutes: i64,
     counterpart: Counterpart,
     daily_room_url: Option<String>,
     discord_channel_url: Option<String>,
     video_status: VideoStatus,
-    rescheduled_at: Option<String>,
-    opens_at: String,
-    closes_at: String,
+    rescheduled_at: Option<Instant>,
+    opens_at: Instant,
+    closes_at: Instant,
 }
 
 #[derive(Serialize)]
@@ -48,29 +49,30 @@ struct SessionList {
 }
 
 fn view(row: SessionRow, role: Role) -> SessionView {
-    let slot = Slot::from_unix(row.start_at, row.end_at);
+    let r = row.reservation;
+    let slot = r.slot();
     let window = JoinWindow::for_role(&slot, role);
     SessionView {
-        id: row.id,
+        id: r.id,
         role,
-        status: row.status,
-        announcement_id: row.announcement_id,
+        status: r.status,
+        announcement_id: r.announcement_id,
         announcement_title: row.announcement_title,
-        coach_id: row.coach_id,
-        player_id: row.player_id,
-        start_date: time::format(from_unix(row.start_at)),
-        end_date: time::format(from_unix(row.end_at)),
+        coach_id: r.coach_id,
+        player_id: r.player_id,
+        start_date: slot.start(),
+        end_date: slot.end(),
         duration_minutes: slot.minutes(),
         counterpart: Counterpart {
             id: row.counterpart_id,
             name: row.counterpart_name,
         },
-        daily_room_url: row.daily_room_url,
+        daily_room_url: r.daily_room_url,
         discord_channel_url: safe_discord_url(row.discord_channel_url),
-        video_status: row.video_status,
-        rescheduled_at: row.rescheduled_at.map(|t| time::format(from_unix(t))),
-        opens_at: time::format(window.opens_at),
-        closes_at: time::format(window.closes_at),
+        video_status: r.video_status,
+        rescheduled_at: r.rescheduled_at,
+        opens_at: window.opens_at,
+        closes_at: window.closes_at,
     }
 }
 

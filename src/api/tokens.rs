@@ -6,16 +6,17 @@ use serde::Serialize;
 use worker::{Request, Response};
 
 use super::Ctx;
+use crate::config::DailyConfig;
+use crate::daily::api::{DailyError, Room};
 use crate::daily::client::DailyClient;
-use crate::daily::rooms::{DailyError, Room};
 use crate::daily::token::{self, MeetingTokenClaims, Participant};
-use crate::db;
-use crate::domain::time;
-use crate::domain::video::VideoStatus;
+use crate::db::{self, reservations::ReservationRow};
+use crate::domain::reservation::ReservationStatus;
+use crate::domain::time::Instant;
 use crate::domain::window::{Closed, JoinWindow, Role};
 use crate::error::AppError;
 use crate::http;
-use crate::video;
+use crate::rooms::{self, policy::VideoStatus};
 use crate::web::Embed;
 
 #[derive(Serialize)]
@@ -27,9 +28,9 @@ struct TokenView {
     user_role: Role,
     /// How the sessions page should open `room_url`.
     embed: Embed,
-    start_date: String,
-    end_date: String,
-    expires_at: String,
+    start_date: Instant,
+    end_date: Instant,
+    expires_at: Instant,
 }
 
 /// Daily being down is worth a retry; Daily refusing us is not.
@@ -38,6 +39,22 @@ fn video_error(e: DailyError) -> AppError {
         AppError::VideoUnavailable(e)
     } else {
         AppError::VideoRejected(e)
+    }
+}
+
+/// The reservation's room as recorded; if there is none yet (Daily failed at booking), or it
+/// must still move after a reschedule, it is made now.
+async fn room_of(ctx: &Ctx, daily: &DailyConfig, row: &ReservationRow) -> Result<Room, AppError> {
+    match (&row.daily_room_name, &row.daily_room_url, row.video_status) {
+        (Some(name), Some(url), VideoStatus::Ready) => Ok(Room {
+            name: name.clone(),
+            url: url.clone(),
+            config: Default::default(),
+        }),
+        _ => {
+            let db = db::database(&ctx.env)?;
+            rooms::heal(&db, daily, row).await?.map_err(video_error)
+        }
     }
 }
 
@@ -50,7 +67,7 @@ pub async fn daily_token(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let role = row
         .role_of(&who.user_id)
         .ok_or(AppError::ReservationNotFound)?;
-    if row.status == "cancelled" {
+    if row.status == ReservationStatus::Cancelled {
         return Err(AppError::ReservationCancelled);
     }
     let slot = row.slot();
@@ -60,20 +77,11 @@ pub async fn daily_token(req: Request, ctx: Ctx) -> Result<Response, AppError> {
         Closed::Ended { .. } => AppError::SessionEnded,
     })?;
 
-    let client = DailyClient::new(daily);
-    let room = match (&row.daily_room_name, &row.daily_room_url, row.video_status) {
-        (Some(name), Some(url), VideoStatus::Ready) => Room {
-            name: name.clone(),
-            url: url.clone(),
-            config: Default::default(),
-        },
-        // No room yet (Daily failed at booking), or one still to move after a reschedule.
-        _ => {
-            let db = db::database(&ctx.env)?;
-            video::heal(&db, daily, &row).await?.map_err(video_error)?
-        }
-    };
-    let domain_id = client.domain_id().await.map_err(video_error)?;
+    let room = room_of(&ctx, daily, &row).await?;
+    let domain_id = DailyClient::new(daily)
+        .domain_id()
+        .await
+        .map_err(video_error)?;
 
     let participant = Participant {
         user_id: who.user_id.as_str(),
@@ -82,7 +90,7 @@ pub async fn daily_token(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     };
     let claims =
         MeetingTokenClaims::for_participant(&room.name, &domain_id, &participant, &window, now);
-    let token = token::sign(&daily.api_key, &claims);
+    let token = token::sign(daily.api_key.hs256(), &claims);
 
     http::json(
         200,
@@ -92,9 +100,9 @@ pub async fn daily_token(req: Request, ctx: Ctx) -> Result<Response, AppError> {
             room_url: room.url,
             room_name: room.name,
             user_role: role,
-            start_date: time::format(slot.start()),
-            end_date: time::format(slot.end()),
-            expires_at: time::format(window.closes_at),
+            start_date: slot.start(),
+            end_date: slot.end(),
+            expires_at: window.closes_at,
         },
     )
 }

@@ -1,7 +1,6 @@
-//! Daily.co: room and token shapes and the self-signed meeting token (pure),
-//! and the small HTTP client that sends them (shell).
+//! Daily.co: its REST shapes and their meaning (pure), the self-signed meeting token (pure),
+//! and the client that sends requests through the outbound HTTP module (shell).
 
+pub mod api;
 pub mod client;
-pub mod retry;
-pub mod rooms;
 pub mod token;

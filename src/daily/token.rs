@@ -1,25 +1,31 @@
-//! Self-signed Daily meeting tokens: an HS256 JWT keyed with the API key, using Daily's short
-//! claim names (`r`, `d`, `iat`, `nbf`, `exp`, `o`, `u`, `ud`, `ejt`). No request to Daily.
+//! Self-signed Daily meeting tokens (pure): HS256 JWTs signed with jwt-compact, keyed with the
+//! API key, using Daily's short claim names (`r`, `d`, `iat`, `nbf`, `exp`, `o`, `u`, `ud`,
+//! `ejt`; `daily-api.md` §1). No request to Daily.
 
+use chrono::serde::{ts_seconds, ts_seconds_option};
+use jwt_compact::alg::{Hs256, Hs256Key};
+use jwt_compact::{AlgorithmExt, Claims, Header};
 use serde::Serialize;
 
-use crate::config::SigningKey;
 use crate::domain::time::Instant;
 use crate::domain::window::{JoinWindow, Role};
-use crate::jwt;
 
 /// Daily keeps `user_id` to 36 characters.
 const MAX_USER_ID_LEN: usize = 36;
 
-/// The claims of a meeting token, in the order Daily's examples use.
+/// The claims of a meeting token, in the order Daily's examples use. The time claims are here
+/// rather than in jwt-compact's own `Claims` fields so that they keep this order (the documented
+/// test vector is byte for byte).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MeetingTokenClaims<'a> {
     pub r: &'a str,
     pub d: &'a str,
-    pub iat: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub nbf: Option<i64>,
-    pub exp: i64,
+    #[serde(with = "ts_seconds")]
+    pub iat: Instant,
+    #[serde(with = "ts_seconds_option", skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<Instant>,
+    #[serde(with = "ts_seconds")]
+    pub exp: Instant,
     pub o: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub u: Option<&'a str>,
@@ -49,9 +55,9 @@ impl<'a> MeetingTokenClaims<'a> {
         Self {
             r: room,
             d: domain_id,
-            iat: now.timestamp(),
-            nbf: Some(window.opens_at.timestamp()),
-            exp: window.closes_at.timestamp(),
+            iat: now,
+            nbf: Some(window.opens_at),
+            exp: window.closes_at,
             o: who.role.is_owner(),
             u: Some(who.name),
             ud: (who.user_id.len() <= MAX_USER_ID_LEN).then_some(who.user_id),
@@ -60,15 +66,22 @@ impl<'a> MeetingTokenClaims<'a> {
     }
 }
 
-/// The signed token of `claims`: an HS256 JWT keyed with the API key.
-pub fn sign(api_key: &SigningKey, claims: &MeetingTokenClaims<'_>) -> String {
-    jwt::sign(api_key, claims)
+/// The signed token of `claims`: header `{"alg":"HS256","typ":"JWT"}`, keyed with the API key.
+pub fn sign(api_key: &Hs256Key, claims: &MeetingTokenClaims<'_>) -> String {
+    Hs256
+        .token(
+            &Header::empty().with_token_type("JWT"),
+            &Claims::new(claims),
+            api_key,
+        )
+        .expect("meeting token claims always serialize")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::time::{parse_rfc3339, Slot};
+    use crate::domain::time::{from_unix, parse_rfc3339, Slot};
+    use jwt_compact::UntrustedToken;
 
     /// The self-computed test vector of `daily-api.md`.
     #[test]
@@ -76,20 +89,22 @@ mod tests {
         let claims = MeetingTokenClaims {
             r: "booking-123",
             d: "30f866c3-9123-452a-8723-ff58322d09c5",
-            iat: 1_700_000_000,
+            iat: from_unix(1_700_000_000),
             nbf: None,
-            exp: 1_700_003_600,
+            exp: from_unix(1_700_003_600),
             o: false,
             u: Some("Ada"),
             ud: Some("user-42"),
             ejt: None,
         };
         assert_eq!(
-            sign(&SigningKey::new("test-api-key-not-real".into()), &claims),
+            sign(&Hs256Key::new("test-api-key-not-real"), &claims),
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyIjoiYm9va2luZy0xMjMiLCJkIjoiMzBmODY2YzMtOTEyMy00NTJhLTg3MjMtZmY1ODMyMmQwOWM1IiwiaWF0IjoxNzAwMDAwMDAwLCJleHAiOjE3MDAwMDM2MDAsIm8iOmZhbHNlLCJ1IjoiQWRhIiwidWQiOiJ1c2VyLTQyIn0.0zF8mhfSR5AQFbNonrdifndULn0FLKL0MdmE7cV6zO0"
         );
     }
 
+    /// The claims of a token for `role`, read back through jwt-compact's validator (which also
+    /// checks the signature).
     fn claims_for(role: Role, user_id: &'static str) -> serde_json::Value {
         let slot = Slot::new(
             parse_rfc3339("2026-11-24T18:00:00Z").unwrap(),
@@ -104,7 +119,26 @@ mod tests {
         };
         let now = parse_rfc3339("2026-11-24T17:50:00Z").unwrap();
         let claims = MeetingTokenClaims::for_participant("edgemy-x", "dom", &who, &window, now);
-        serde_json::to_value(claims).unwrap()
+        let key = Hs256Key::new("k");
+        let token = sign(&key, &claims);
+        let untrusted = UntrustedToken::new(&token).unwrap();
+        let checked = Hs256
+            .validator::<serde_json::Map<String, serde_json::Value>>(&key)
+            .validate(&untrusted)
+            .unwrap();
+        // jwt-compact reads the time claims into its own fields; put them back beside the rest.
+        let claims = checked.claims();
+        let mut all = claims.custom.clone();
+        for (name, at) in [
+            ("iat", claims.issued_at),
+            ("nbf", claims.not_before),
+            ("exp", claims.expiration),
+        ] {
+            if let Some(at) = at {
+                all.insert(name.into(), at.timestamp().into());
+            }
+        }
+        serde_json::Value::Object(all)
     }
 
     #[test]

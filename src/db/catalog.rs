@@ -1,33 +1,30 @@
 //! Coaches' offers ("announcements").
 
-use super::Statement;
-use crate::json::json_object;
-use worker::D1Database;
+use serde::Deserialize;
+use worker::{query, D1Database};
 
 use crate::domain::booking::Offer;
 use crate::domain::ids::{AnnouncementId, CoachId};
 use crate::error::AppError;
 
-json_object! {
-    struct OfferRow {
-        coach_id: String,
-        coach_user_id: String,
-        duration_minutes: i64,
-        is_active: i64,
-    }
+#[derive(Deserialize)]
+struct OfferRow {
+    coach_id: String,
+    coach_user_id: String,
+    duration_minutes: i64,
+    is_active: i64,
 }
 
 /// The offer an announcement id names, with its coach's user id.
 pub async fn find_offer(db: &D1Database, id: &AnnouncementId) -> Result<Option<Offer>, AppError> {
-    let row = query!(
+    let statement = query!(
         db,
         "SELECT a.coach_id, c.user_id AS coach_user_id, a.duration_minutes, a.is_active
          FROM announcements a JOIN coaches c ON c.id = a.coach_id
          WHERE a.id = ?1",
         id.as_str()
-    )?
-    .first_row::<OfferRow>()
-    .await?;
+    )?;
+    let row: Option<OfferRow> = super::first(statement).await?;
     Ok(row.map(|r| Offer {
         coach_id: r.coach_id,
         coach_user_id: r.coach_user_id,
@@ -36,17 +33,15 @@ pub async fn find_offer(db: &D1Database, id: &AnnouncementId) -> Result<Option<O
     }))
 }
 
-json_object! {
-    /// An active offer, as the booking form shows it.
-    #[derive(Debug, Clone)]
-    pub struct OfferListing {
-        pub id: String,
-        pub title: String,
-        pub duration_minutes: i64,
-        pub price_cents: i64,
-        pub currency: String,
-        pub coach_name: String,
-    }
+/// An active offer, as the booking form shows it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OfferListing {
+    pub id: String,
+    pub title: String,
+    pub duration_minutes: i64,
+    pub price_cents: i64,
+    pub currency: String,
+    pub coach_name: String,
 }
 
 /// A coach's active offers, shortest first.
@@ -54,14 +49,13 @@ pub async fn list_active_offers(
     db: &D1Database,
     coach: &CoachId,
 ) -> Result<Vec<OfferListing>, AppError> {
-    Ok(query!(
+    let statement = query!(
         db,
         "SELECT a.id, a.title, a.duration_minutes, a.price_cents, a.currency, u.name AS coach_name
          FROM announcements a JOIN coaches c ON c.id = a.coach_id JOIN users u ON u.id = c.user_id
          WHERE a.coach_id = ?1 AND a.is_active = 1
          ORDER BY a.duration_minutes, a.id",
         coach.as_str()
-    )?
-    .all_rows::<OfferListing>()
-    .await?)
+    )?;
+    Ok(super::all(statement).await?)
 }

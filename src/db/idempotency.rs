@@ -1,13 +1,12 @@
 //! Idempotency-Key records of `POST /reservations`, scoped to the caller.
 
-use super::Statement;
-use crate::json::json_object;
-use worker::{D1Database, D1PreparedStatement};
+use serde::Deserialize;
+use worker::{query, D1Database, D1PreparedStatement};
 
+use crate::booking::idempotency::IdempotencyKey;
 use crate::domain::ids::{ReservationId, UserId};
 use crate::domain::time::Instant;
 use crate::error::AppError;
-use crate::idempotency::IdempotencyKey;
 
 /// Claims a key for one request (nothing happens if another request holds it).
 pub fn claim(
@@ -30,15 +29,14 @@ pub fn claim(
     )?)
 }
 
-json_object! {
-    #[derive(Debug, Clone)]
-    pub struct KeyRecord {
-        pub request_hash: String,
-        pub reservation_id: String,
-        pub response_status: Option<u16>,
-        pub response_body: Option<String>,
-        pub created_at: i64,
-    }
+/// What a key holds: the request it was first used for, and its answer once there is one.
+#[derive(Debug, Clone, Deserialize)]
+pub struct KeyRecord {
+    pub request_hash: String,
+    pub reservation_id: String,
+    pub response_status: Option<u16>,
+    pub response_body: Option<String>,
+    pub created_at: i64,
 }
 
 pub async fn find(
@@ -46,15 +44,14 @@ pub async fn find(
     user: &UserId,
     key: &IdempotencyKey,
 ) -> Result<Option<KeyRecord>, AppError> {
-    Ok(query!(
+    let statement = query!(
         db,
         "SELECT request_hash, reservation_id, response_status, response_body, created_at
          FROM idempotency_keys WHERE user_id = ?1 AND key = ?2",
         user.as_str(),
         key.as_str()
-    )?
-    .first_row::<KeyRecord>()
-    .await?)
+    )?;
+    Ok(super::first(statement).await?)
 }
 
 /// Keeps the answer of the request that holds the claim, to replay it.
@@ -85,26 +82,23 @@ pub async fn release(
     key: &IdempotencyKey,
     reservation: ReservationId,
 ) -> Result<(), AppError> {
-    query!(
+    let statement = query!(
         db,
         "DELETE FROM idempotency_keys WHERE user_id = ?1 AND key = ?2 AND reservation_id = ?3",
         user.as_str(),
         key.as_str(),
         reservation.to_string()
-    )?
-    .execute()
-    .await?;
+    )?;
+    super::run(statement).await?;
     Ok(())
 }
 
 /// Forgets keys created before `before`; returns how many.
 pub async fn purge(db: &D1Database, before: Instant) -> Result<usize, AppError> {
-    let result = query!(
+    let statement = query!(
         db,
         "DELETE FROM idempotency_keys WHERE created_at < ?1",
         before.timestamp()
-    )?
-    .execute()
-    .await?;
-    Ok(result)
+    )?;
+    Ok(super::run(statement).await?)
 }

@@ -1,48 +1,52 @@
 //! Reservations: the guarded insert that makes a booking, the participant's view, the room
 //! fields, and the session lists.
 
-use super::Statement;
-use crate::json::json_object;
-use worker::{D1Database, D1PreparedStatement};
+use chrono::serde::{ts_seconds, ts_seconds_option};
+use serde::Deserialize;
+use worker::{query, D1Database, D1PreparedStatement};
 
 use crate::auth::Identity;
-use crate::daily::rooms::{Lang, Room};
+use crate::booking::idempotency::IdempotencyKey;
+use crate::daily::api::Room;
 use crate::domain::booking::NewBooking;
 use crate::domain::ids::{ReservationId, UserId};
+use crate::domain::locale::Locale;
+use crate::domain::reservation::ReservationStatus;
 use crate::domain::time::{Instant, Slot};
-use crate::domain::video::{VideoStatus, MAX_HEAL_ATTEMPTS};
 use crate::domain::window::{grace_after_end, Role};
 use crate::error::AppError;
-use crate::idempotency::IdempotencyKey;
+use crate::rooms::policy::{VideoStatus, MAX_HEAL_ATTEMPTS};
 
 use super::idempotency;
 use super::users::upsert_user;
 
-json_object! {
-    /// A reservation as stored, with the coach's user id so the caller's role can be told.
-    #[derive(Debug, Clone)]
-    pub struct ReservationRow {
-        pub id: String,
-        pub announcement_id: String,
-        pub coach_id: String,
-        pub coach_user_id: String,
-        pub player_id: String,
-        pub player_locale: Lang,
-        pub start_at: i64,
-        pub end_at: i64,
-        pub status: String,
-        pub daily_room_name: Option<String>,
-        pub daily_room_url: Option<String>,
-        pub video_status: VideoStatus,
-        pub video_attempts: i64,
-        pub rescheduled_at: Option<i64>,
-        pub created_at: i64,
-    }
+/// A reservation as stored, with the coach's user id so the caller's role can be told.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReservationRow {
+    pub id: String,
+    pub announcement_id: String,
+    pub coach_id: String,
+    pub coach_user_id: String,
+    pub player_id: String,
+    pub player_locale: Locale,
+    #[serde(with = "ts_seconds")]
+    pub start_at: Instant,
+    #[serde(with = "ts_seconds")]
+    pub end_at: Instant,
+    pub status: ReservationStatus,
+    pub daily_room_name: Option<String>,
+    pub daily_room_url: Option<String>,
+    pub video_status: VideoStatus,
+    pub video_attempts: i64,
+    #[serde(with = "ts_seconds_option")]
+    pub rescheduled_at: Option<Instant>,
+    #[serde(with = "ts_seconds")]
+    pub created_at: Instant,
 }
 
 impl ReservationRow {
     pub fn slot(&self) -> Slot {
-        Slot::from_unix(self.start_at, self.end_at)
+        Slot::from_stored(self.start_at, self.end_at)
     }
 
     /// The role of a user in this reservation, if they take part in it.
@@ -124,12 +128,29 @@ pub async fn insert_if_free(
     })
 }
 
-const SELECT_RESERVATION: &str =
-    "SELECT r.id, r.announcement_id, r.coach_id, c.user_id AS coach_user_id,
-        r.player_id, pu.locale AS player_locale, r.start_at, r.end_at, r.status,
-        r.daily_room_name, r.daily_room_url, r.video_status, r.video_attempts, r.rescheduled_at,
-        r.created_at
- FROM reservations r JOIN coaches c ON c.id = r.coach_id JOIN users pu ON pu.id = r.player_id";
+/// The columns of a [`ReservationRow`], from [`RESERVATION_TABLES`].
+macro_rules! reservation_columns {
+    () => {
+        "r.id, r.announcement_id, r.coach_id, c.user_id AS coach_user_id,
+         r.player_id, pu.locale AS player_locale, r.start_at, r.end_at, r.status,
+         r.daily_room_name, r.daily_room_url, r.video_status, r.video_attempts, r.rescheduled_at,
+         r.created_at"
+    };
+}
+
+/// A reservation with its coach (`c`) and its player (`pu`).
+macro_rules! reservation_tables {
+    () => {
+        "reservations r JOIN coaches c ON c.id = r.coach_id JOIN users pu ON pu.id = r.player_id"
+    };
+}
+
+const SELECT_RESERVATION: &str = concat!(
+    "SELECT ",
+    reservation_columns!(),
+    " FROM ",
+    reservation_tables!()
+);
 
 /// A reservation as seen by one of its two participants; `None` for anyone else.
 pub async fn find_for_participant(
@@ -137,13 +158,12 @@ pub async fn find_for_participant(
     id: ReservationId,
     user: &UserId,
 ) -> Result<Option<ReservationRow>, AppError> {
-    Ok(query!(
+    Ok(super::first::<ReservationRow>(query!(
         db,
         &format!("{SELECT_RESERVATION} WHERE r.id = ?1 AND (r.player_id = ?2 OR c.user_id = ?2)"),
         id.to_string(),
         user.as_str()
-    )?
-    .first_row::<ReservationRow>()
+    )?)
     .await?)
 }
 
@@ -164,7 +184,7 @@ pub fn set_room(db: &D1Database, id: &str, room: &Room) -> Result<D1PreparedStat
 
 /// [`set_room`], run alone: `false` if the reservation was cancelled meanwhile.
 pub async fn record_room(db: &D1Database, id: &str, room: &Room) -> Result<bool, AppError> {
-    Ok(set_room(db, id, room)?.execute().await? == 1)
+    Ok(super::run(set_room(db, id, room)?).await? == 1)
 }
 
 /// A failed attempt of the scheduled handler: try again later, or give up (`failed`).
@@ -176,7 +196,7 @@ pub async fn record_video_failure(
     give_up: bool,
 ) -> Result<(), AppError> {
     let status = if give_up { "failed" } else { "pending" };
-    query!(
+    super::run(query!(
         db,
         "UPDATE reservations
          SET video_attempts = ?2, video_retry_at = ?3,
@@ -186,35 +206,32 @@ pub async fn record_video_failure(
         attempts,
         retry_at.timestamp(),
         status
-    )?
-    .execute()
+    )?)
     .await?;
     Ok(())
 }
 
 /// The room of a cancelled reservation is gone.
 pub async fn record_room_deleted(db: &D1Database, id: &str) -> Result<(), AppError> {
-    query!(
+    super::run(query!(
         db,
         "UPDATE reservations SET video_status = 'deleted', video_attempts = 0, video_retry_at = 0
          WHERE id = ?1 AND status = 'cancelled'",
         id
-    )?
-    .execute()
+    )?)
     .await?;
     Ok(())
 }
 
 /// Cancels a confirmed reservation; `false` if it was not confirmed any more.
 pub async fn cancel(db: &D1Database, id: &str, now: Instant) -> Result<bool, AppError> {
-    let result = query!(
+    let result = super::run(query!(
         db,
         "UPDATE reservations SET status = 'cancelled', cancelled_at = ?2, video_retry_at = 0
          WHERE id = ?1 AND status = 'confirmed'",
         id,
         now.timestamp()
-    )?
-    .execute()
+    )?)
     .await?;
     Ok(result == 1)
 }
@@ -228,7 +245,7 @@ pub async fn reschedule_if_free(
     slot: &Slot,
     now: Instant,
 ) -> Result<bool, AppError> {
-    let result = query!(
+    let result = super::run(query!(
         db,
         "UPDATE reservations
          SET start_at = ?2, end_at = ?3, rescheduled_at = ?4,
@@ -247,8 +264,7 @@ pub async fn reschedule_if_free(
         &row.coach_id,
         &row.player_id,
         &row.coach_user_id
-    )?
-    .execute()
+    )?)
     .await?;
     Ok(result == 1)
 }
@@ -259,7 +275,7 @@ pub async fn due_rooms(
     now: Instant,
     limit: i64,
 ) -> Result<Vec<ReservationRow>, AppError> {
-    Ok(query!(
+    Ok(super::all::<ReservationRow>(query!(
         db,
         &format!(
             "{SELECT_RESERVATION}
@@ -271,8 +287,7 @@ pub async fn due_rooms(
         MAX_HEAL_ATTEMPTS,
         grace_after_end().num_seconds(),
         limit
-    )?
-    .all_rows::<ReservationRow>()
+    )?)
     .await?)
 }
 
@@ -282,7 +297,7 @@ pub async fn due_deletions(
     now: Instant,
     limit: i64,
 ) -> Result<Vec<ReservationRow>, AppError> {
-    Ok(query!(
+    Ok(super::all::<ReservationRow>(query!(
         db,
         &format!(
             "{SELECT_RESERVATION}
@@ -291,30 +306,19 @@ pub async fn due_deletions(
         ),
         now.timestamp(),
         limit
-    )?
-    .all_rows::<ReservationRow>()
+    )?)
     .await?)
 }
 
-json_object! {
-    /// One line of a session list: the reservation, its offer and the other participant.
-    #[derive(Debug, Clone)]
-    pub struct SessionRow {
-        pub id: String,
-        pub announcement_id: String,
-        pub announcement_title: String,
-        pub coach_id: String,
-        pub player_id: String,
-        pub start_at: i64,
-        pub end_at: i64,
-        pub status: String,
-        pub daily_room_url: Option<String>,
-        pub discord_channel_url: Option<String>,
-        pub video_status: VideoStatus,
-        pub rescheduled_at: Option<i64>,
-        pub counterpart_id: String,
-        pub counterpart_name: String,
-    }
+/// One line of a session list: the reservation, its offer and the other participant.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionRow {
+    #[serde(flatten)]
+    pub reservation: ReservationRow,
+    pub announcement_title: String,
+    pub discord_channel_url: Option<String>,
+    pub counterpart_id: String,
+    pub counterpart_name: String,
 }
 
 /// How many sessions a list returns at most.
@@ -333,20 +337,23 @@ pub async fn list_for(
         Role::Coach => ("cp.id = r.player_id", "c.user_id = ?1"),
     };
     let sql = format!(
-        "SELECT r.id, r.announcement_id, a.title AS announcement_title, r.coach_id, r.player_id,
-                r.start_at, r.end_at, r.status, r.daily_room_url, r.discord_channel_url,
-                r.video_status, r.rescheduled_at, cp.id AS counterpart_id, cp.name AS counterpart_name
-         FROM reservations r
+        "SELECT {}, a.title AS announcement_title, r.discord_channel_url,
+                cp.id AS counterpart_id, cp.name AS counterpart_name
+         FROM {}
          JOIN announcements a ON a.id = r.announcement_id
-         JOIN coaches c ON c.id = r.coach_id
          JOIN users cp ON {counterpart}
          WHERE {mine}
          ORDER BY r.end_at <= ?2, CASE WHEN r.end_at > ?2 THEN r.start_at ELSE -r.start_at END
-         LIMIT ?3"
+         LIMIT ?3",
+        reservation_columns!(),
+        reservation_tables!()
     );
-    Ok(
-        query!(db, &sql, user.as_str(), now.timestamp(), LIST_LIMIT)?
-            .all_rows::<SessionRow>()
-            .await?,
-    )
+    Ok(super::all::<SessionRow>(query!(
+        db,
+        &sql,
+        user.as_str(),
+        now.timestamp(),
+        LIST_LIMIT
+    )?)
+    .await?)
 }

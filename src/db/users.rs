@@ -1,52 +1,48 @@
 //! Users and coaches.
 
-use super::Statement;
-use crate::json::json_object;
-use worker::{D1Database, D1PreparedStatement};
+use serde::Deserialize;
+use worker::{query, D1Database, D1PreparedStatement};
 
 use crate::auth::Identity;
-use crate::daily::rooms::Lang;
 use crate::domain::ids::UserId;
+use crate::domain::locale::Locale;
 use crate::domain::time::Instant;
 use crate::error::AppError;
 
-json_object! {
-    #[derive(Debug, Clone)]
-    pub struct UserRow {
-        pub id: String,
-        pub name: String,
-        pub email: String,
-        pub locale: Lang,
-        pub coach_id: Option<String>,
-    }
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub locale: Locale,
+    pub coach_id: Option<String>,
 }
 
 /// A user and, if they coach, their coach id.
 pub async fn find_user(db: &D1Database, id: &UserId) -> Result<Option<UserRow>, AppError> {
-    Ok(query!(
+    let statement = query!(
         db,
         "SELECT u.id, u.name, u.email, u.locale, c.id AS coach_id
          FROM users u LEFT JOIN coaches c ON c.user_id = u.id
          WHERE u.id = ?1",
         id.as_str()
-    )?
-    .first_row::<UserRow>()
-    .await?)
+    )?;
+    Ok(super::first(statement).await?)
 }
 
 /// All users, for the development sign-in.
 pub async fn list_users(db: &D1Database) -> Result<Vec<UserRow>, AppError> {
-    Ok(query!(
+    let statement = query!(
         db,
         "SELECT u.id, u.name, u.email, u.locale, c.id AS coach_id
          FROM users u LEFT JOIN coaches c ON c.user_id = u.id
          ORDER BY c.id IS NULL, u.name"
-    )?
-    .all_rows::<UserRow>()
-    .await?)
+    );
+    Ok(super::all(statement).await?)
 }
 
-/// Keeps our copy of a user's name, e-mail and locale in step with their session token.
+/// Keeps our copy of a user's name, e-mail and locale in step with their session token. A token
+/// without an e-mail keeps the one we have (a new user is stored with none, as '').
 pub fn upsert_user(
     db: &D1Database,
     who: &Identity,
@@ -54,14 +50,15 @@ pub fn upsert_user(
 ) -> Result<D1PreparedStatement, AppError> {
     Ok(query!(
         db,
-        "INSERT INTO users (id, name, email, locale, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO users (id, name, email, locale, updated_at)
+         VALUES (?1, ?2, COALESCE(?3, ''), ?4, ?5)
          ON CONFLICT (id) DO UPDATE SET
-           name = excluded.name, email = excluded.email, locale = excluded.locale,
+           name = excluded.name, email = COALESCE(?3, users.email), locale = excluded.locale,
            updated_at = excluded.updated_at",
         who.user_id.as_str(),
         &who.name,
-        &who.email,
-        who.locale,
+        who.email.as_deref(),
+        who.locale.as_str(),
         now.timestamp()
     )?)
 }

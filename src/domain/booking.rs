@@ -1,19 +1,18 @@
-//! A booking request, parsed once from the JSON body, and the rules it must satisfy.
+//! A booking request, read once from the JSON body into a domain value, and the rules it must
+//! satisfy.
 
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde_json::Value;
 
 use super::ids::{AnnouncementId, CoachId, IdError, UserId};
-use super::time::{parse_rfc3339, DateError, EmptySlot, Instant, Slot};
+use super::input::{self, InputError};
+use super::time::{parse_rfc3339, EmptySlot, Instant, Slot};
 
 /// Everything that can make a booking request unacceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BookingError {
-    #[error("the request body must be a JSON object")]
-    NotAnObject,
-    #[error("{0} is required")]
-    MissingField(&'static str),
-    #[error("{field} {reason}")]
-    InvalidField { field: &'static str, reason: String },
+    #[error(transparent)]
+    Input(#[from] InputError),
     #[error("{0}")]
     EmptySlot(#[from] EmptySlot),
     #[error("startDate must be in the future")]
@@ -30,6 +29,38 @@ pub enum BookingError {
     DurationMismatch { expected: i64, got: i64 },
     #[error("the coach or the player already has a session at this time")]
     SlotTaken,
+}
+
+/// `POST /reservations` body, as sent.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BookingBody {
+    announcement_id: Option<String>,
+    coach_id: Option<String>,
+    start_date: Option<String>,
+    end_date: Option<String>,
+}
+
+/// `{"startDate", "endDate"}`, in a booking or a reschedule.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SlotBody {
+    start_date: Option<String>,
+    end_date: Option<String>,
+}
+
+impl TryFrom<SlotBody> for Slot {
+    type Error = BookingError;
+
+    fn try_from(body: SlotBody) -> Result<Self, Self::Error> {
+        let date = |value: Option<String>, field: &str| {
+            let text = input::required(value, field)?;
+            parse_rfc3339(&text).map_err(|e| InputError::invalid(field, e))
+        };
+        let start = date(body.start_date, "startDate")?;
+        let end = date(body.end_date, "endDate")?;
+        Ok(Slot::new(start, end)?)
+    }
 }
 
 /// A well-formed booking request, not yet checked against the catalogue.
@@ -49,44 +80,30 @@ pub struct Offer {
     pub active: bool,
 }
 
-fn text<'a>(body: &'a Map<String, Value>, field: &'static str) -> Result<&'a str, BookingError> {
-    match body.get(field) {
-        None | Some(Value::Null) => Err(BookingError::MissingField(field)),
-        Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(BookingError::InvalidField {
-            field,
-            reason: "must be a string".into(),
-        }),
-    }
-}
-
 fn id<T>(
-    body: &Map<String, Value>,
-    field: &'static str,
+    value: Option<String>,
+    field: &str,
     parse: fn(&str) -> Result<T, IdError>,
-) -> Result<T, BookingError> {
-    parse(text(body, field)?).map_err(|e| BookingError::InvalidField {
-        field,
-        reason: e.to_string(),
-    })
-}
-
-fn date(body: &Map<String, Value>, field: &'static str) -> Result<Instant, BookingError> {
-    parse_rfc3339(text(body, field)?).map_err(|e: DateError| BookingError::InvalidField {
-        field,
-        reason: e.to_string(),
-    })
+) -> Result<T, InputError> {
+    parse(&input::required(value, field)?).map_err(|e| InputError::invalid(field, e))
 }
 
 impl TryFrom<&Value> for NewBooking {
     type Error = BookingError;
 
     fn try_from(body: &Value) -> Result<Self, Self::Error> {
-        let body = body.as_object().ok_or(BookingError::NotAnObject)?;
+        let body: BookingBody = input::from_json(body)?;
         Ok(Self {
-            announcement_id: id(body, "announcementId", AnnouncementId::parse)?,
-            coach_id: id(body, "coachId", CoachId::parse)?,
-            slot: Slot::new(date(body, "startDate")?, date(body, "endDate")?)?,
+            announcement_id: id(
+                body.announcement_id,
+                "announcementId",
+                AnnouncementId::parse,
+            )?,
+            coach_id: id(body.coach_id, "coachId", CoachId::parse)?,
+            slot: Slot::try_from(SlotBody {
+                start_date: body.start_date,
+                end_date: body.end_date,
+            })?,
         })
     }
 }
@@ -101,9 +118,9 @@ impl TryFrom<&Value> for Reschedule {
     type Error = BookingError;
 
     fn try_from(body: &Value) -> Result<Self, Self::Error> {
-        let body = body.as_object().ok_or(BookingError::NotAnObject)?;
+        let body: SlotBody = input::from_json(body)?;
         Ok(Self {
-            slot: Slot::new(date(body, "startDate")?, date(body, "endDate")?)?,
+            slot: Slot::try_from(body)?,
         })
     }
 }
@@ -114,7 +131,7 @@ impl Reschedule {
         if self.slot.start() <= now {
             return Err(BookingError::StartInPast);
         }
-        if self.slot.seconds() != current.seconds() {
+        if self.slot.length() != current.length() {
             return Err(BookingError::DurationMismatch {
                 expected: current.minutes(),
                 got: self.slot.minutes(),
@@ -146,7 +163,7 @@ impl NewBooking {
         if offer.coach_user_id == player.as_str() {
             return Err(BookingError::SelfBooking);
         }
-        if offer.duration_minutes * 60 != self.slot.seconds() {
+        if offer.duration_minutes * 60 != self.slot.length().num_seconds() {
             return Err(BookingError::DurationMismatch {
                 expected: offer.duration_minutes,
                 got: self.slot.minutes(),
@@ -207,46 +224,28 @@ mod tests {
     #[test]
     fn each_missing_field_is_named() {
         for field in ["announcementId", "coachId", "startDate", "endDate"] {
-            assert_eq!(
-                NewBooking::try_from(&without(field)),
-                Err(BookingError::MissingField(field))
-            );
+            let missing = BookingError::Input(InputError::MissingField(field.into()));
+            assert_eq!(NewBooking::try_from(&without(field)), Err(missing.clone()));
             assert_eq!(
                 NewBooking::try_from(&with(field, Value::Null)),
-                Err(BookingError::MissingField(field))
+                Err(missing)
             );
         }
     }
 
     #[test]
     fn wrongly_typed_fields_are_named() {
-        let err = NewBooking::try_from(&with("coachId", json!(42))).unwrap_err();
-        assert_eq!(
-            err,
-            BookingError::InvalidField {
-                field: "coachId",
-                reason: "must be a string".into()
-            }
-        );
-        let err = NewBooking::try_from(&with("startDate", json!("demain 18h"))).unwrap_err();
-        assert!(matches!(
-            err,
-            BookingError::InvalidField {
-                field: "startDate",
-                ..
-            }
-        ));
-        let err = NewBooking::try_from(&with("announcementId", json!(""))).unwrap_err();
-        assert!(matches!(
-            err,
-            BookingError::InvalidField {
-                field: "announcementId",
-                ..
-            }
-        ));
+        let invalid = |body: Value| match NewBooking::try_from(&body) {
+            Err(BookingError::Input(InputError::InvalidField { field, .. })) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(invalid(with("coachId", json!(42))), "coachId");
+        assert_eq!(invalid(with("startDate", json!("demain 18h"))), "startDate");
+        assert_eq!(invalid(with("endDate", json!(1_795_543_200))), "endDate");
+        assert_eq!(invalid(with("announcementId", json!(""))), "announcementId");
         assert_eq!(
             NewBooking::try_from(&json!([1, 2])),
-            Err(BookingError::NotAnObject)
+            Err(BookingError::Input(InputError::NotAnObject))
         );
     }
 
@@ -296,7 +295,9 @@ mod tests {
         );
         assert_eq!(
             Reschedule::try_from(&json!({"startDate": "2026-11-25T18:00:00Z"})),
-            Err(BookingError::MissingField("endDate"))
+            Err(BookingError::Input(InputError::MissingField(
+                "endDate".into()
+            )))
         );
     }
 

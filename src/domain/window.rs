@@ -1,8 +1,9 @@
 //! Who may join a session, and when: the join window of each role and the room's expiry.
 
+use chrono::TimeDelta;
 use serde::Serialize;
 
-use super::time::{Duration, Instant, Slot};
+use super::time::{Instant, Slot};
 
 /// A participant's role in a reservation. The coach owns the room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -14,10 +15,10 @@ pub enum Role {
 
 impl Role {
     /// How long before the start this role may join.
-    pub fn lead_time(self) -> Duration {
+    pub fn lead_time(self) -> TimeDelta {
         match self {
-            Role::Coach => Duration::minutes(30),
-            Role::Player => Duration::minutes(15),
+            Role::Coach => TimeDelta::minutes(30),
+            Role::Player => TimeDelta::minutes(15),
         }
     }
 
@@ -27,8 +28,8 @@ impl Role {
 }
 
 /// How long the room stays open after the session's end.
-pub fn grace_after_end() -> Duration {
-    Duration::minutes(30)
+pub fn grace_after_end() -> TimeDelta {
+    TimeDelta::minutes(30)
 }
 
 /// When the Daily room expires (and ejects everyone): 30 minutes after the end.

@@ -59,7 +59,7 @@ describe('who may fetch a token', () => {
       'wrong issuer': sessionToken(player, { iss: 'https://evil.example' }),
       'wrong audience': sessionToken(player, { aud: 'another-api' }),
       'no exp': sessionToken(player, { exp: undefined }),
-      'no locale': sessionToken(player, { locale: undefined }),
+      'no sub': sessionToken(player, { sub: undefined }),
       garbage: 'hello',
     };
     for (const [why, token] of Object.entries(bad)) {
@@ -67,6 +67,23 @@ describe('who may fetch a token', () => {
       assert.equal(res.status, 401, why);
       assert.equal(res.body.error.code, 'unauthenticated', why);
     }
+  });
+
+  test('a token is never refused for its locale, name or e-mail: en-* is English, anything else French', async () => {
+    for (const [locale, expected] of [['en-GB', 'en'], ['EN', 'en'], ['de', 'fr'], [undefined, 'fr'], ['', 'fr']]) {
+      const res = await worker.request('/api/me', { token: sessionToken(player, { locale }) });
+      assert.equal(res.status, 200, `locale ${locale}: ${res.text}`);
+      assert.equal(res.body.locale, expected, `locale ${locale}`);
+    }
+    const nameless = await worker.request('/api/me', { token: sessionToken(player, { name: undefined, email: 'nina.sans-nom@example.test' }) });
+    assert.equal(nameless.status, 200, nameless.text);
+    assert.equal(nameless.body.name, 'nina.sans-nom', 'the e-mail before the @');
+    const bare = await worker.request('/api/me', { token: sessionToken(player, { name: undefined, email: undefined }) });
+    assert.equal(bare.status, 200, bare.text);
+    assert.equal(bare.body.name, player.id, 'the user id, last');
+    assert.equal(bare.body.email, null);
+    const token = await worker.request(tokenPath(), { token: sessionToken(player, { locale: 'pt-BR', name: undefined }) });
+    assert.equal(token.status, 200, token.text);
   });
 
   test('the session cookie works like the bearer token', async () => {

@@ -1,12 +1,57 @@
-//! When and how long to wait before retrying a Daily request (pure): exponential backoff with
-//! full jitter, a few attempts at most, within a total deadline. Only transient failures
-//! (429, 5xx, timeouts, connection errors) are retried; a 4xx never is.
+//! The rules of outbound HTTP (pure): what an answer's status means, and when and how long to
+//! wait before retrying: exponential backoff with full jitter, a few attempts at most, within a
+//! total deadline. Only transient failures (429, 5xx, timeouts, connection errors) are retried;
+//! a 4xx never is, and redirects are not followed.
 
 use std::time::Duration;
 
-use super::rooms::DailyError;
+/// What an answer's status means to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// 2xx: the answer, still to be read.
+    Success,
+    /// 429 or 5xx: the service is overloaded or failing; worth retrying.
+    Transient,
+    /// Any other 4xx (and 1xx): the service refuses this request; retrying changes nothing.
+    Permanent,
+    /// A redirect (never followed) or anything a JSON API does not answer.
+    Malformed,
+}
 
-/// The limits of one logical Daily call.
+/// The class of an HTTP status.
+pub fn classify(status: u16) -> Class {
+    match status {
+        200..=299 => Class::Success,
+        429 | 500..=599 => Class::Transient,
+        300..=399 => Class::Malformed,
+        100..=199 | 400..=499 => Class::Permanent,
+        _ => Class::Malformed,
+    }
+}
+
+/// The answer of the last attempt: its status and body text, whatever the status.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn class(&self) -> Class {
+        classify(self.status)
+    }
+}
+
+/// No answer at all. Never carries the request (its headers hold credentials).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Failure {
+    #[error("no answer within {0} ms")]
+    Timeout(u128),
+    #[error("{0}")]
+    Connection(String),
+}
+
+/// The limits of one logical call to another service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// How long one attempt may take.
@@ -42,16 +87,17 @@ impl RetryPolicy {
         exp.min(self.max_backoff).mul_f64(random.clamp(0.0, 1.0))
     }
 
-    /// Whether to try again after `attempt` attempts failed with `error`, `elapsed` into the
-    /// call; `Some(wait)` if so. The next attempt must still fit in the deadline.
+    /// Whether to try again after `attempt` attempts failed, the last one `transient`ly,
+    /// `elapsed` into the call; `Some(wait)` if so. The next attempt must still fit in the
+    /// deadline.
     pub fn next_wait(
         &self,
-        error: &DailyError,
+        transient: bool,
         attempt: u32,
         elapsed: Duration,
         random: f64,
     ) -> Option<Duration> {
-        if !error.is_transient() || attempt >= self.max_attempts {
+        if !transient || attempt >= self.max_attempts {
             return None;
         }
         let wait = self.backoff(attempt, random);
@@ -83,43 +129,42 @@ mod tests {
     }
 
     #[test]
-    fn only_transient_errors_are_retried() {
+    fn statuses_are_classified() {
+        for (status, class) in [
+            (200, Class::Success),
+            (204, Class::Success),
+            (429, Class::Transient),
+            (500, Class::Transient),
+            (503, Class::Transient),
+            (400, Class::Permanent),
+            (401, Class::Permanent),
+            (404, Class::Permanent),
+            (302, Class::Malformed),
+            (0, Class::Malformed),
+            (600, Class::Malformed),
+        ] {
+            assert_eq!(classify(status), class, "{status}");
+        }
+    }
+
+    #[test]
+    fn only_transient_failures_are_retried() {
         let p = RetryPolicy::default();
-        for e in [
-            DailyError::RateLimited,
-            DailyError::Server(503),
-            DailyError::Transport("timeout".into()),
-        ] {
-            assert!(p.next_wait(&e, 1, MS(0), 0.5).is_some(), "{e}");
-        }
-        for e in [
-            DailyError::Auth("authentication-error".into()),
-            DailyError::Rejected {
-                status: 400,
-                error: "invalid-request-error".into(),
-                info: "x".into(),
-            },
-            DailyError::Malformed {
-                status: 302,
-                detail: "redirect".into(),
-            },
-        ] {
-            assert_eq!(p.next_wait(&e, 1, MS(0), 0.5), None, "{e}");
-        }
+        assert!(p.next_wait(true, 1, MS(0), 0.5).is_some());
+        assert_eq!(p.next_wait(false, 1, MS(0), 0.5), None);
     }
 
     #[test]
     fn attempts_and_deadline_bound_the_retries() {
         let p = RetryPolicy::default();
-        let e = DailyError::Server(500);
-        assert!(p.next_wait(&e, 3, MS(0), 0.5).is_some());
+        assert!(p.next_wait(true, 3, MS(0), 0.5).is_some());
         assert_eq!(
-            p.next_wait(&e, 4, MS(0), 0.5),
+            p.next_wait(true, 4, MS(0), 0.5),
             None,
             "four attempts at most"
         );
         assert_eq!(
-            p.next_wait(&e, 1, MS(5_990), 0.9),
+            p.next_wait(true, 1, MS(5_990), 0.9),
             None,
             "past the deadline"
         );

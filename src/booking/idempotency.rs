@@ -1,4 +1,4 @@
-//! Idempotency-Key for `POST /reservations` (pure part), after Stripe and the IETF draft
+//! Idempotency-Key for `POST /reservations` (pure rules), after Stripe and the IETF draft
 //! "The Idempotency-Key HTTP Header Field": a key of up to 255 characters, scoped to the caller;
 //! the same key and body replay the first answer; another body under the same key is refused.
 
@@ -50,6 +50,7 @@ pub fn is_abandoned(claimed_at: i64, now: i64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn a_claim_without_an_answer_is_abandoned_after_two_minutes() {
@@ -59,7 +60,6 @@ mod tests {
         assert!(is_abandoned(claimed, claimed + 120));
         assert!(is_abandoned(claimed, claimed + RETENTION_SECONDS));
     }
-    use serde_json::json;
 
     #[test]
     fn keys_are_1_to_255_visible_ascii() {

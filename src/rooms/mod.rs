@@ -1,14 +1,16 @@
-//! Keeps each reservation's Daily room in step with the reservation (shell): create it, move it
+//! Each reservation's Daily room, kept in step with the reservation (shell): create it, move it
 //! to a new window, delete it after a cancellation. Used by the API and the scheduled handler.
+//! What the room is, and the state a reservation records of it, is `policy` (pure).
+
+pub mod policy;
 
 use worker::{console_warn, D1Database};
 
 use crate::config::DailyConfig;
+use crate::daily::api::{DailyError, Room};
 use crate::daily::client::DailyClient;
-use crate::daily::rooms::{CreateRoom, DailyError, Room, UpdateRoom};
 use crate::db::reservations::{self, ReservationRow};
 use crate::domain::ids::{ReservationId, RoomName};
-use crate::domain::window::room_expiry;
 use crate::error::AppError;
 
 /// The room name of a reservation: the one recorded, else the deterministic one.
@@ -20,7 +22,7 @@ pub fn room_name(daily: &DailyConfig, row: &ReservationRow) -> Result<RoomName, 
         status: 0,
         detail: format!("reservation id {} is not a UUID", row.id),
     })?;
-    Ok(daily.room_prefix.room_for(id))
+    Ok(policy::room_name(&daily.room_prefix, id))
 }
 
 /// Makes sure the room exists for the reservation's current window: create it (or read back
@@ -30,11 +32,11 @@ pub async fn ensure_room(daily: &DailyConfig, row: &ReservationRow) -> Result<Ro
     let name = room_name(daily, row)?;
     let slot = row.slot();
     let room = client
-        .create_room(&CreateRoom::for_session(&name, &slot, row.player_locale))
+        .create_room(&policy::create_request(&name, &slot, row.player_locale))
         .await?;
-    if room.config.exp != Some(room_expiry(&slot).timestamp()) {
+    if !policy::has_window_of(room.config.exp, &slot) {
         return client
-            .update_room(&room.name, &UpdateRoom::for_window(&slot))
+            .update_room(&room.name, &policy::window_update(&slot))
             .await;
     }
     Ok(room)
@@ -45,7 +47,7 @@ pub async fn move_room(daily: &DailyConfig, row: &ReservationRow) -> Result<Room
     if let Some(name) = &row.daily_room_name {
         let client = DailyClient::new(daily);
         match client
-            .update_room(name, &UpdateRoom::for_window(&row.slot()))
+            .update_room(name, &policy::window_update(&row.slot()))
             .await
         {
             Err(e) if e.is_not_found() => {}
