@@ -2,25 +2,22 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub type Shared = Arc<Mutex<Standin>>;
 
+/// The real clock, in unix seconds.
 pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    Utc::now().timestamp()
 }
 
-pub fn unix_now_ms() -> u128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0)
+/// The real clock, in unix milliseconds.
+pub fn unix_now_ms() -> i64 {
+    Utc::now().timestamp_millis()
 }
 
 #[derive(Debug, Clone)]
@@ -58,7 +55,7 @@ impl RoomRecord {
 #[derive(Debug, Clone, Serialize)]
 pub struct CallRecord {
     pub seq: u64,
-    pub at_ms: u128,
+    pub at_ms: i64,
     pub method: String,
     pub path: String,
     pub query: Option<String>,
@@ -296,9 +293,9 @@ impl Standin {
         list.clone()
     }
 
-    /// The stand-in's notion of now, in unix seconds.
+    /// The stand-in's notion of now, in unix seconds: the real clock moved by the offset.
     pub fn now(&self) -> i64 {
-        unix_now() + self.clock_offset
+        unix_now().saturating_add(self.clock_offset)
     }
 
     pub fn reset(&mut self) {
