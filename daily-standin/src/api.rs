@@ -491,10 +491,10 @@ fn meeting_token(body: &Value, key: &str, domain_id: &str, now: i64) -> Response
     }
     claims.insert("d".into(), json!(domain_id));
     claims.insert("iat".into(), json!(now));
-    json_response(
-        200,
-        json!({ "token": token::sign(key, &Value::Object(claims)) }),
-    )
+    match token::sign(key, &claims) {
+        Ok(token) => json_response(200, json!({ "token": token })),
+        Err(e) => daily_error(500, "server-error", Some(format!("cannot sign: {e}"))),
+    }
 }
 
 #[cfg(test)]

@@ -57,6 +57,9 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
+    if args.api_key.is_empty() {
+        return Err("the API key must not be empty".into());
+    }
     Ok(args)
 }
 
