@@ -1,4 +1,20 @@
-//! Test controls: read and clear the call log, inject faults, switch rate limiting, reset.
+//! Test controls, under `/__control/`:
+//!
+//! - `GET /calls`: `{"calls": [...]}`, every API request so far (`seq`, `at_ms`, `method`,
+//!   `path`, `query`, `auth`, `content_type`, `body`, `status`, `fault`); `status` is `null`
+//!   while the answer is pending. `DELETE /calls` empties the log.
+//! - `POST /faults`: one fault rule or a list of them (`FaultRule`), tried in the order added on
+//!   every matching request; `DELETE /faults` removes them all. A rule matches on `method` and
+//!   `path` (a prefix after `/v1`), applies `times` times (forever if absent) and, with a
+//!   `probability`, on a roll of the seeded random stream. What it does, in this order:
+//!   `latencyMs`, then `hang`, `malformed`, `redirect` or `status` (with `body`); with none
+//!   of the last four, the request goes on to the normal handling.
+//! - `POST /settings` with any of `{"rateLimit": bool, "clockOffsetSeconds": int, "seed": int}`
+//!   answers the settings in force (all three). `seed` restarts the random stream that ids,
+//!   room names and fault rolls come from, as if the stand-in had started with it.
+//! - `POST /reset`: back to the state at start: no rooms, calls, faults or presence, offset 0,
+//!   rate limits on, the random stream restarted from the seed given at start (`--seed` or
+//!   `DAILY_STANDIN_SEED`, else the random one printed at start).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -7,7 +23,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::state::{FaultRule, Shared};
+use crate::state::{FaultRule, Shared, MAX_SEED};
 
 pub async fn calls(State(shared): State<Shared>) -> Json<Value> {
     let s = shared.lock().unwrap();
@@ -54,9 +70,17 @@ pub async fn clear_faults(State(shared): State<Shared>) -> StatusCode {
 pub struct Settings {
     rate_limit: Option<bool>,
     clock_offset_seconds: Option<i64>,
+    seed: Option<u64>,
 }
 
-pub async fn settings(State(shared): State<Shared>, Json(settings): Json<Settings>) -> Json<Value> {
+pub async fn settings(State(shared): State<Shared>, Json(settings): Json<Settings>) -> Response {
+    if settings.seed.is_some_and(|seed| seed > MAX_SEED) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": format!("seed must be an integer from 0 to {MAX_SEED}") })),
+        )
+            .into_response();
+    }
     let mut s = shared.lock().unwrap();
     if let Some(on) = settings.rate_limit {
         s.rate_limit_enabled = on;
@@ -64,10 +88,88 @@ pub async fn settings(State(shared): State<Shared>, Json(settings): Json<Setting
     if let Some(offset) = settings.clock_offset_seconds {
         s.clock_offset = offset;
     }
-    Json(json!({ "rateLimit": s.rate_limit_enabled, "clockOffsetSeconds": s.clock_offset }))
+    if let Some(seed) = settings.seed {
+        s.reseed(seed);
+    }
+    Json(json!({
+        "rateLimit": s.rate_limit_enabled,
+        "clockOffsetSeconds": s.clock_offset,
+        "seed": s.seed(),
+    }))
+    .into_response()
 }
 
 pub async fn reset(State(shared): State<Shared>) -> StatusCode {
     shared.lock().unwrap().reset();
     StatusCode::NO_CONTENT
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::Router;
+    use serde_json::Value;
+    use tower::ServiceExt;
+
+    use crate::state::Standin;
+
+    const KEY: &str = "test-key";
+
+    fn app() -> Router {
+        let standin = Standin::new(KEY.into(), "d".into(), "http://o".into(), 1);
+        crate::app(Arc::new(Mutex::new(standin)))
+    }
+
+    async fn send(app: &Router, method: &str, uri: &str, body: &str) -> (u16, Value) {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("authorization", format!("Bearer {KEY}"))
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_owned()))
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    #[tokio::test]
+    async fn settings_reseed_and_reset_goes_back_to_the_starting_seed() {
+        let app = app();
+        let (status, settings) = send(&app, "POST", "/__control/settings", r#"{"seed":42}"#).await;
+        assert_eq!(status, 200);
+        assert_eq!(settings["seed"], 42);
+        let first = send(&app, "POST", "/v1/rooms", "{}").await.1;
+        let name = first["name"].as_str().unwrap();
+        assert_eq!(
+            send(&app, "DELETE", &format!("/v1/rooms/{name}"), "")
+                .await
+                .0,
+            200
+        );
+        send(&app, "POST", "/__control/settings", r#"{"seed":42}"#).await;
+        let again = send(&app, "POST", "/v1/rooms", "{}").await.1;
+        assert_eq!(
+            (&first["id"], &first["name"]),
+            (&again["id"], &again["name"])
+        );
+
+        let too_big = r#"{"seed":9007199254740992}"#;
+        assert_eq!(
+            send(&app, "POST", "/__control/settings", too_big).await.0,
+            400
+        );
+        assert_eq!(send(&app, "POST", "/__control/reset", "").await.0, 204);
+        let (_, settings) = send(&app, "POST", "/__control/settings", "{}").await;
+        assert_eq!(settings["seed"], 1, "the seed it started with");
+    }
 }

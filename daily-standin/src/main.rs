@@ -3,12 +3,17 @@
 //! documented error bodies and rate limits. Rooms it creates have a page that checks the `t`
 //! meeting token and shows who is in the room and as what.
 //!
-//! Test controls live under `/__control/`: the call log, fault injection, reset.
+//! Test controls live under `/__control/` (see `control.rs`): the call log, fault injection,
+//! settings (rate limits, clock offset, seed), reset.
 //!
 //! Usage: daily-standin [--host 127.0.0.1] [--port 8788] [--api-key KEY] [--domain-name NAME]
-//!                      [--room-origin URL]
+//!                      [--room-origin URL] [--seed N]
 //! `--room-origin` makes room URLs point elsewhere (e.g. `https://edgemy-test.daily.co`), for
 //! tests of the real Daily embedding.
+//! `--seed N` (or the `DAILY_STANDIN_SEED` variable; the flag wins) seeds the random stream
+//! that ids, room names and `probability` faults come from, so that a run can be replayed;
+//! without it the seed is random. Either way the startup line names it:
+//! `daily-standin listening on http://127.0.0.1:8788 (API base http://127.0.0.1:8788/v1, seed 12345)`.
 
 mod api;
 mod control;
@@ -22,7 +27,10 @@ use std::sync::Arc;
 use axum::routing::{any, get, post};
 use axum::Router;
 
-use state::{Shared, Standin};
+use state::{parse_seed, random_seed, Shared, Standin};
+
+const USAGE: &str = "usage: daily-standin [--host 127.0.0.1] [--port 8788] [--api-key KEY] \
+[--domain-name NAME] [--room-origin URL] [--seed N]";
 
 struct Args {
     host: String,
@@ -30,9 +38,16 @@ struct Args {
     api_key: String,
     domain_name: String,
     room_origin: Option<String>,
+    seed: Option<u64>,
 }
 
 fn parse_args() -> Result<Args, String> {
+    let seed = match std::env::var("DAILY_STANDIN_SEED") {
+        Ok(text) if !text.trim().is_empty() => {
+            Some(parse_seed(&text).map_err(|e| format!("DAILY_STANDIN_SEED: {e}"))?)
+        }
+        _ => None,
+    };
     let mut args = Args {
         host: "127.0.0.1".into(),
         port: 8788,
@@ -40,6 +55,7 @@ fn parse_args() -> Result<Args, String> {
             .unwrap_or_else(|_| "dev-standin-key".into()),
         domain_name: "edgemy-dev".into(),
         room_origin: None,
+        seed,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -50,8 +66,11 @@ fn parse_args() -> Result<Args, String> {
             "--api-key" => args.api_key = value()?,
             "--domain-name" => args.domain_name = value()?,
             "--room-origin" => args.room_origin = Some(value()?.trim_end_matches('/').to_owned()),
+            "--seed" => {
+                args.seed = Some(parse_seed(&value()?).map_err(|e| format!("--seed: {e}"))?)
+            }
             "-h" | "--help" => {
-                println!("usage: daily-standin [--host 127.0.0.1] [--port 8788] [--api-key KEY] [--domain-name NAME] [--room-origin URL]");
+                println!("{USAGE}");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other}")),
@@ -118,13 +137,15 @@ async fn main() {
         .local_addr()
         .expect("bound listener has an address");
     let origin = format!("http://{local}");
+    let seed = args.seed.unwrap_or_else(random_seed);
     let shared = Arc::new(std::sync::Mutex::new(Standin::new(
         args.api_key,
         args.domain_name,
         args.room_origin.unwrap_or_else(|| origin.clone()),
+        seed,
     )));
-    // Tests and scripts wait for this line and read the port from it.
-    println!("daily-standin listening on {origin} (API base {origin}/v1)");
+    // Tests and scripts wait for this line and read the port (and the seed) from it.
+    println!("daily-standin listening on {origin} (API base {origin}/v1, seed {seed})");
     let server = axum::serve(listener, app(shared));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -1,10 +1,14 @@
-//! The stand-in's memory: rooms, the call log, injected faults, rate-limit windows, presence.
+//! The stand-in's memory: rooms, the call log, injected faults, rate-limit windows, presence,
+//! and the seeded random stream that ids and fault rolls come from.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use rand::distr::Alphanumeric;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -18,6 +22,24 @@ pub fn unix_now() -> i64 {
 /// The real clock, in unix milliseconds.
 pub fn unix_now_ms() -> i64 {
     Utc::now().timestamp_millis()
+}
+
+/// The largest seed: seeds travel through JSON and JavaScript numbers, which hold integers
+/// exactly up to 2^53 - 1.
+pub const MAX_SEED: u64 = (1 << 53) - 1;
+
+/// Reads a seed (a decimal integer from 0 to [`MAX_SEED`]).
+pub fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|seed| *seed <= MAX_SEED)
+        .ok_or_else(|| format!("a seed is an integer from 0 to {MAX_SEED}, not {text:?}"))
+}
+
+/// A seed for a run that was given none.
+pub fn random_seed() -> u64 {
+    rand::random_range(0..=MAX_SEED)
 }
 
 #[derive(Debug, Clone)]
@@ -183,7 +205,11 @@ pub struct Standin {
     pub rate_limit_enabled: bool,
     pub presence: HashMap<String, Vec<Presence>>,
     seq: u64,
-    rng: u64,
+    /// The seed the stand-in started with; a reset goes back to it.
+    start_seed: u64,
+    /// The seed of the current random stream.
+    seed: u64,
+    rng: StdRng,
 }
 
 impl Presence {
@@ -202,8 +228,7 @@ pub fn presence_key(user_id: Option<&str>, user_name: Option<&str>) -> String {
 pub const PRESENCE_TTL: Duration = Duration::from_secs(15);
 
 impl Standin {
-    pub fn new(api_key: String, domain_name: String, origin: String) -> Self {
-        let seed = unix_now_ms() as u64 | 1;
+    pub fn new(api_key: String, domain_name: String, origin: String, seed: u64) -> Self {
         let mut s = Self {
             api_key,
             domain_name,
@@ -217,36 +242,44 @@ impl Standin {
             rate_limit_enabled: true,
             presence: HashMap::new(),
             seq: 0,
-            rng: seed,
+            start_seed: seed,
+            seed,
+            rng: StdRng::seed_from_u64(seed),
         };
-        s.domain_id = s.uuid();
+        s.reseed(seed);
         s
     }
 
-    /// xorshift64*: enough randomness for ids and fault probabilities.
-    pub fn random(&mut self) -> u64 {
-        self.rng ^= self.rng >> 12;
-        self.rng ^= self.rng << 25;
-        self.rng ^= self.rng >> 27;
-        self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Restarts the random stream (ids, room names, fault rolls) from `seed`. Its first value
+    /// is the domain id of a stand-in started with `seed`: a new stand-in takes it, a running
+    /// one keeps its own (clients cache it) and skips it, so that what follows is what a
+    /// stand-in started with `seed` would draw.
+    pub fn reseed(&mut self, seed: u64) {
+        self.seed = seed;
+        self.rng = StdRng::seed_from_u64(seed);
+        let domain_id = self.uuid();
+        if self.domain_id.is_empty() {
+            self.domain_id = domain_id;
+        }
     }
 
     pub fn uuid(&mut self) -> String {
-        let a = self.random();
-        let b = self.random();
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&a.to_le_bytes());
-        bytes[8..].copy_from_slice(&b.to_le_bytes());
-        uuid::Builder::from_random_bytes(bytes)
+        uuid::Builder::from_random_bytes(self.rng.random())
             .into_uuid()
             .hyphenated()
             .to_string()
     }
 
+    /// A room name as Daily makes them when none is given: 20 letters and digits.
     pub fn random_name(&mut self) -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        (0..20)
-            .map(|_| ALPHABET[(self.random() % ALPHABET.len() as u64) as usize] as char)
+        (&mut self.rng)
+            .sample_iter(Alphanumeric)
+            .take(20)
+            .map(char::from)
             .collect()
     }
 
@@ -265,8 +298,8 @@ impl Standin {
                 continue;
             }
             if let Some(p) = self.faults[index].probability {
-                let roll = (self.random() % 1_000_000) as f64 / 1_000_000.0;
-                if roll >= p {
+                // A roll in [0, 1): a probability of 1 (or more) always applies, 0 never.
+                if self.rng.random::<f64>() >= p {
                     continue;
                 }
             }
@@ -298,7 +331,11 @@ impl Standin {
         unix_now().saturating_add(self.clock_offset)
     }
 
+    /// Back to the state the stand-in started in: no rooms, calls, faults or presence, the
+    /// real clock, rate limits on, and the random stream restarted from the seed it started
+    /// with (so a run after a reset is reproducible).
     pub fn reset(&mut self) {
+        self.reseed(self.start_seed);
         self.clock_offset = 0;
         self.rooms.clear();
         self.calls.clear();
@@ -306,5 +343,69 @@ impl Standin {
         self.presence.clear();
         self.rate_limits = RateLimits::default();
         self.rate_limit_enabled = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn standin(seed: u64) -> Standin {
+        Standin::new("key".into(), "domain".into(), "http://o".into(), seed)
+    }
+
+    /// What a run draws from the random stream: ids, names, and whether a 50 % fault applied
+    /// to each of 64 requests.
+    fn draws(s: &mut Standin) -> (Vec<String>, Vec<bool>) {
+        s.faults = vec![FaultRule {
+            status: Some(503),
+            probability: Some(0.5),
+            ..FaultRule::default()
+        }];
+        let ids = vec![s.uuid(), s.random_name(), s.uuid()];
+        let faulted = (0..64)
+            .map(|_| s.take_fault("POST", "/rooms").is_some())
+            .collect();
+        (ids, faulted)
+    }
+
+    #[test]
+    fn the_same_seed_draws_the_same_ids_and_fault_decisions() {
+        let (mut a, mut b) = (standin(12345), standin(12345));
+        assert_eq!(a.domain_id, b.domain_id);
+        let run = draws(&mut a);
+        assert_eq!(run, draws(&mut b));
+        let (_, faulted) = &run;
+        assert!(faulted.contains(&true) && faulted.contains(&false));
+        let mut other = standin(12346);
+        assert_ne!(other.domain_id, a.domain_id);
+        assert_ne!(draws(&mut other), run);
+    }
+
+    #[test]
+    fn reseeding_replays_a_standin_started_with_that_seed() {
+        let run = draws(&mut standin(7));
+        let mut s = standin(99);
+        let domain_id = s.domain_id.clone();
+        draws(&mut s);
+        s.reseed(7);
+        assert_eq!(s.seed(), 7);
+        assert_eq!(draws(&mut s), run);
+        assert_eq!(s.domain_id, domain_id, "the domain keeps its id");
+
+        // A reset goes back to the seed the stand-in started with.
+        s.reset();
+        assert_eq!(s.seed(), 99);
+        assert_eq!(draws(&mut s), draws(&mut standin(99)));
+    }
+
+    #[test]
+    fn seeds_are_exact_javascript_integers() {
+        assert_eq!(parse_seed("12345"), Ok(12345));
+        assert_eq!(parse_seed("9007199254740991"), Ok(MAX_SEED));
+        assert!(parse_seed("9007199254740992").is_err());
+        assert!(parse_seed("-1").is_err());
+        assert!(parse_seed("seed").is_err());
+        assert!((0..100).all(|_| random_seed() <= MAX_SEED));
     }
 }
