@@ -116,7 +116,7 @@ pub async fn dispatch(
         serde_json::from_slice(&body).map_err(|e| e.to_string())
     };
 
-    let (index, fault, auth) = {
+    let (index, fault, auth, held) = {
         let mut s = shared.lock().unwrap();
         let auth = match headers
             .get(header::AUTHORIZATION)
@@ -145,8 +145,15 @@ pub async fn dispatch(
             status: None,
             fault: fault.as_ref().map(FaultRule::describe),
         });
-        (index, fault, auth)
+        // Registered with the call, under the same lock: a request a test sees pending in the
+        // call log is one the next release lets go.
+        let held = fault.as_ref().filter(|f| f.hold).map(|_| s.hold());
+        (index, fault, auth, held)
     };
+    if let Some(released) = held {
+        // Released (or the stand-in reset): go on either way.
+        let _ = released.await;
+    }
 
     let response = match fault {
         Some(fault) => match apply_fault(&fault).await {
@@ -161,7 +168,8 @@ pub async fn dispatch(
     response
 }
 
-/// Applies a fault: `Some(answer)` replaces the normal handling, `None` continues with it.
+/// Applies a fault (after its hold, if any): `Some(answer)` replaces the normal handling,
+/// `None` continues with it.
 async fn apply_fault(fault: &FaultRule) -> Option<Response> {
     if let Some(ms) = fault.latency_ms {
         tokio::time::sleep(Duration::from_millis(ms)).await;

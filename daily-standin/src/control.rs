@@ -7,14 +7,18 @@
 //!   every matching request; `DELETE /faults` removes them all. A rule matches on `method` and
 //!   `path` (a prefix after `/v1`), applies `times` times (forever if absent) and, with a
 //!   `probability`, on a roll of the seeded random stream. What it does, in this order:
-//!   `latencyMs`, then `hang`, `malformed`, `redirect` or `status` (with `body`); with none
-//!   of the last four, the request goes on to the normal handling.
+//!   `hold`, `latencyMs`, then `hang`, `malformed`, `redirect` or `status` (with `body`);
+//!   with none of the last four, the request goes on to the normal handling.
+//! - `hold: true` makes matching requests wait, once recorded in the call log with
+//!   `status: null`, until `POST /release`, which lets every held request go on and answers
+//!   `{"released": n}` (how many were waiting). A test can so start a request, see it pending
+//!   in the call log, act while Daily "is working", then release it, without sleeping.
 //! - `POST /settings` with any of `{"rateLimit": bool, "clockOffsetSeconds": int, "seed": int}`
 //!   answers the settings in force (all three). `seed` restarts the random stream that ids,
 //!   room names and fault rolls come from, as if the stand-in had started with it.
 //! - `POST /reset`: back to the state at start: no rooms, calls, faults or presence, offset 0,
-//!   rate limits on, the random stream restarted from the seed given at start (`--seed` or
-//!   `DAILY_STANDIN_SEED`, else the random one printed at start).
+//!   rate limits on, held requests released, the random stream restarted from the seed given
+//!   at start (`--seed` or `DAILY_STANDIN_SEED`, else the random one printed at start).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -99,6 +103,12 @@ pub async fn settings(State(shared): State<Shared>, Json(settings): Json<Setting
     .into_response()
 }
 
+/// Lets every held request go on.
+pub async fn release(State(shared): State<Shared>) -> Json<Value> {
+    let released = shared.lock().unwrap().release();
+    Json(json!({ "released": released }))
+}
+
 pub async fn reset(State(shared): State<Shared>) -> StatusCode {
     shared.lock().unwrap().reset();
     StatusCode::NO_CONTENT
@@ -111,7 +121,7 @@ mod tests {
     use axum::body::Body;
     use axum::http::Request;
     use axum::Router;
-    use serde_json::Value;
+    use serde_json::{json, Value};
     use tower::ServiceExt;
 
     use crate::state::Standin;
@@ -140,6 +150,65 @@ mod tests {
             status,
             serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         )
+    }
+
+    /// Lets the spawned requests run until `done` says so; panics if they never get there.
+    async fn until(app: &Router, what: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        for _ in 0..1_000 {
+            tokio::task::yield_now().await;
+            let (_, log) = send(app, "GET", "/__control/calls", "").await;
+            let calls = log["calls"].as_array().unwrap().clone();
+            if done(&calls) {
+                return calls;
+            }
+        }
+        panic!("never {what}");
+    }
+
+    #[tokio::test]
+    async fn held_requests_wait_for_a_release_then_go_on_with_the_rule() {
+        let app = app();
+        let rule = r#"[{"method":"POST","path":"/rooms","hold":true,"times":1},
+                       {"method":"GET","path":"/rooms","hold":true,"status":503,"times":1}]"#;
+        assert_eq!(send(&app, "POST", "/__control/faults", rule).await.0, 200);
+        let create = tokio::spawn({
+            let app = app.clone();
+            async move { send(&app, "POST", "/v1/rooms", r#"{"name":"held"}"#).await }
+        });
+        let read = tokio::spawn({
+            let app = app.clone();
+            async move { send(&app, "GET", "/v1/rooms/held", "").await }
+        });
+        let calls = until(&app, "held both", |calls| calls.len() == 2).await;
+        assert!(calls.iter().all(|c| c["status"].is_null()), "{calls:?}");
+        assert!(calls
+            .iter()
+            .all(|c| c["fault"].as_str().unwrap().contains(r#""hold":true"#)));
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            !create.is_finished() && !read.is_finished(),
+            "held until released"
+        );
+        // Not held: the rules were for one request each.
+        assert_eq!(send(&app, "GET", "/v1/rooms/other", "").await.0, 404);
+
+        let (status, released) = send(&app, "POST", "/__control/release", "").await;
+        assert_eq!((status, released), (200, json!({ "released": 2 })));
+        let (status, room) = create.await.unwrap();
+        assert_eq!((status, room["name"].as_str()), (200, Some("held")));
+        let (status, error) = read.await.unwrap();
+        assert_eq!(
+            (status, error["error"].as_str()),
+            (503, Some("server-error"))
+        );
+        let calls = until(&app, "answered", |calls| {
+            calls.iter().all(|c| !c["status"].is_null())
+        })
+        .await;
+        let statuses: Vec<_> = calls.iter().map(|c| c["status"].as_u64()).collect();
+        assert_eq!(statuses, [Some(200), Some(503), Some(404)]);
     }
 
     #[tokio::test]

@@ -3,8 +3,9 @@
 //! documented error bodies and rate limits. Rooms it creates have a page that checks the `t`
 //! meeting token and shows who is in the room and as what.
 //!
-//! Test controls live under `/__control/` (see `control.rs`): the call log, fault injection,
-//! settings (rate limits, clock offset, seed), reset.
+//! Test controls live under `/__control/` (see `control.rs`): the call log, fault injection
+//! (errors, latency, hangs, and `hold`, which keeps matching requests waiting until
+//! `POST /__control/release`), settings (rate limits, clock offset, seed), reset.
 //!
 //! Usage: daily-standin [--host 127.0.0.1] [--port 8788] [--api-key KEY] [--domain-name NAME]
 //!                      [--room-origin URL] [--seed N]
@@ -96,6 +97,7 @@ pub fn app(shared: Shared) -> Router {
             post(control::add_faults).delete(control::clear_faults),
         )
         .route("/__control/settings", post(control::settings))
+        .route("/__control/release", post(control::release))
         .route("/__control/reset", post(control::reset))
         .route("/__standin/room.js", get(room_page::script))
         .route(

@@ -1,5 +1,5 @@
-//! The stand-in's memory: rooms, the call log, injected faults, rate-limit windows, presence,
-//! and the seeded random stream that ids and fault rolls come from.
+//! The stand-in's memory: rooms, the call log, injected faults, held requests, rate-limit
+//! windows, presence, and the seeded random stream that ids and fault rolls come from.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -11,6 +11,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use tokio::sync::oneshot;
 
 pub type Shared = Arc<Mutex<Standin>>;
 
@@ -85,7 +86,7 @@ pub struct CallRecord {
     pub auth: &'static str,
     pub content_type: Option<String>,
     pub body: Value,
-    /// The status answered; `null` while the answer is pending (or hanging).
+    /// The status answered; `null` while the answer is pending (held, hanging or slow).
     pub status: Option<u16>,
     /// The fault that shaped the answer, if any.
     pub fault: Option<String>,
@@ -102,6 +103,10 @@ pub struct FaultRule {
     /// Answer with this status (and `body`, or a Daily error body that fits the status).
     pub status: Option<u16>,
     pub body: Option<String>,
+    /// Wait, once recorded in the call log, until `POST /__control/release` (or a reset), then
+    /// go on with the rest of the rule, or with the normal handling.
+    #[serde(default)]
+    pub hold: bool,
     /// Wait this long before answering (or before the normal handling).
     pub latency_ms: Option<u64>,
     /// Never answer (until the client gives up).
@@ -210,6 +215,8 @@ pub struct Standin {
     /// The seed of the current random stream.
     seed: u64,
     rng: StdRng,
+    /// One sender per held request, waiting for a release.
+    held: Vec<oneshot::Sender<()>>,
 }
 
 impl Presence {
@@ -245,6 +252,7 @@ impl Standin {
             start_seed: seed,
             seed,
             rng: StdRng::seed_from_u64(seed),
+            held: Vec::new(),
         };
         s.reseed(seed);
         s
@@ -331,10 +339,28 @@ impl Standin {
         unix_now().saturating_add(self.clock_offset)
     }
 
+    /// Registers a request that a `hold` fault stops: it waits until the receiver answers,
+    /// at the next [`Standin::release`].
+    pub fn hold(&mut self) -> oneshot::Receiver<()> {
+        let (release, released) = oneshot::channel();
+        self.held.push(release);
+        released
+    }
+
+    /// Lets every held request go on; the answer is how many were still waiting (a request
+    /// whose client gave up is not).
+    pub fn release(&mut self) -> usize {
+        self.held
+            .drain(..)
+            .filter_map(|release| release.send(()).ok())
+            .count()
+    }
+
     /// Back to the state the stand-in started in: no rooms, calls, faults or presence, the
-    /// real clock, rate limits on, and the random stream restarted from the seed it started
-    /// with (so a run after a reset is reproducible).
+    /// real clock, rate limits on, held requests released, and the random stream restarted
+    /// from the seed it started with (so a run after a reset is reproducible).
     pub fn reset(&mut self) {
+        self.release();
         self.reseed(self.start_seed);
         self.clock_offset = 0;
         self.rooms.clear();
@@ -407,5 +433,27 @@ mod tests {
         assert!(parse_seed("-1").is_err());
         assert!(parse_seed("seed").is_err());
         assert!((0..100).all(|_| random_seed() <= MAX_SEED));
+    }
+
+    #[test]
+    fn a_release_lets_every_held_request_go() {
+        let mut s = standin(1);
+        let mut first = s.hold();
+        let mut second = s.hold();
+        let gave_up = s.hold();
+        drop(gave_up);
+        assert!(first.try_recv().is_err(), "held until released");
+        assert_eq!(
+            s.release(),
+            2,
+            "the one whose client gave up is not counted"
+        );
+        assert_eq!(first.try_recv(), Ok(()));
+        assert_eq!(second.try_recv(), Ok(()));
+        assert_eq!(s.release(), 0);
+
+        let mut third = s.hold();
+        s.reset();
+        assert_eq!(third.try_recv(), Ok(()), "a reset releases too");
     }
 }
