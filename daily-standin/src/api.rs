@@ -116,7 +116,7 @@ pub async fn dispatch(
         serde_json::from_slice(&body).map_err(|e| e.to_string())
     };
 
-    let (index, fault, auth, held) = {
+    let (seq, fault, auth, held) = {
         let mut s = shared.lock().unwrap();
         let auth = match headers
             .get(header::AUTHORIZATION)
@@ -128,7 +128,7 @@ pub async fn dispatch(
             Some(_) => "invalid",
         };
         let fault = s.take_fault(method.as_str(), &path);
-        let index = s.record_call(CallRecord {
+        let seq = s.record_call(CallRecord {
             seq: 0,
             at_ms: unix_now_ms(),
             method: method.to_string(),
@@ -148,7 +148,7 @@ pub async fn dispatch(
         // Registered with the call, under the same lock: a request a test sees pending in the
         // call log is one the next release lets go.
         let held = fault.as_ref().filter(|f| f.hold).map(|_| s.hold());
-        (index, fault, auth, held)
+        (seq, fault, auth, held)
     };
     if let Some(released) = held {
         // Released (or the stand-in reset): go on either way.
@@ -162,9 +162,10 @@ pub async fn dispatch(
         },
         None => handle(&shared, &method, &path, query.as_deref(), auth, parsed),
     };
-    if let Some(call) = shared.lock().unwrap().calls.get_mut(index) {
-        call.status = Some(response.status().as_u16());
-    }
+    shared
+        .lock()
+        .unwrap()
+        .record_status(seq, response.status().as_u16());
     response
 }
 

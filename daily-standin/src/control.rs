@@ -212,6 +212,29 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_answer_after_the_log_was_cleared_is_not_put_on_another_call() {
+        let app = app();
+        let rule = r#"{"path":"/rooms/slow","hold":true,"times":1}"#;
+        send(&app, "POST", "/__control/faults", rule).await;
+        let slow = tokio::spawn({
+            let app = app.clone();
+            async move { send(&app, "GET", "/v1/rooms/slow", "").await }
+        });
+        until(&app, "held", |calls| calls.len() == 1).await;
+        assert_eq!(send(&app, "DELETE", "/__control/calls", "").await.0, 204);
+        assert_eq!(send(&app, "GET", "/v1/", "").await.0, 200);
+        send(&app, "POST", "/__control/release", "").await;
+        assert_eq!(slow.await.unwrap().0, 404);
+        let (_, log) = send(&app, "GET", "/__control/calls", "").await;
+        let calls = log["calls"].as_array().unwrap();
+        assert_eq!(calls.len(), 1);
+        assert_eq!(
+            (calls[0]["path"].as_str(), calls[0]["status"].as_u64()),
+            (Some("/"), Some(200))
+        );
+    }
+
+    #[tokio::test]
     async fn settings_reseed_and_reset_goes_back_to_the_starting_seed() {
         let app = app();
         let (status, settings) = send(&app, "POST", "/__control/settings", r#"{"seed":42}"#).await;

@@ -291,11 +291,20 @@ impl Standin {
             .collect()
     }
 
-    pub fn record_call(&mut self, mut call: CallRecord) -> usize {
+    /// Logs a call; the answer is its `seq`, by which its status is set later.
+    pub fn record_call(&mut self, mut call: CallRecord) -> u64 {
         self.seq += 1;
         call.seq = self.seq;
         self.calls.push(call);
-        self.calls.len() - 1
+        self.seq
+    }
+
+    /// Sets the status a call was answered with, if the log still has it (it may have been
+    /// cleared while the call was pending).
+    pub fn record_status(&mut self, seq: u64, status: u16) {
+        if let Some(call) = self.calls.iter_mut().rev().find(|c| c.seq == seq) {
+            call.status = Some(status);
+        }
     }
 
     /// The first fault that applies to this request, consuming one of its `times`. Rules are
