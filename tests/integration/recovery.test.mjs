@@ -65,7 +65,8 @@ function maxAttemptsPerCall(calls, ids) {
 }
 
 describe('Daily failing, then recovering', () => {
-  test('30 % of room requests fail in every documented way: all 40 bookings end with one room', async (t) => {
+  // Which requests fail is the stand-in's seeded roll: a failure names the seed that replays it.
+  test('30 % of room requests fail in every documented way: all 40 bookings end with one room', (t) => standin.replayable(async () => {
     await standin.clearCalls();
     await standin.fault([
       { path: '/rooms', probability: 0.06, status: 429 },
@@ -88,8 +89,8 @@ describe('Daily failing, then recovering', () => {
     const worst = maxAttemptsPerCall(duringBooking, ids);
     assert.ok(worst <= MAX_ATTEMPTS, `at most ${MAX_ATTEMPTS} attempts per call, saw ${worst}`);
     assert.ok(faulted > 0, 'faults were injected');
-    t.diagnostic(`40 bookings: ${duringBooking.length} room requests at booking, ${faulted} faulted, worst call ${worst} attempts; healed in ${runs} run(s); 40 reservations, 40 rooms`);
-  });
+    t.diagnostic(`40 bookings: ${duringBooking.length} room requests at booking, ${faulted} faulted, worst call ${worst} attempts; healed in ${runs} run(s); 40 reservations, 40 rooms; stand-in seed ${standin.seed}`);
+  }));
 
   test('100 % down: bookings kept as pending, the handler backs off, then heals everything', async (t) => {
     await standin.fault({ path: '/rooms', status: 503 });
