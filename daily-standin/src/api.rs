@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 
 use crate::state::{unix_now_ms, CallRecord, FaultRule, RoomRecord, Shared};
@@ -115,7 +116,7 @@ pub async fn dispatch(
         serde_json::from_slice(&body).map_err(|e| e.to_string())
     };
 
-    let (index, fault, auth) = {
+    let (seq, fault, auth, held) = {
         let mut s = shared.lock().unwrap();
         let auth = match headers
             .get(header::AUTHORIZATION)
@@ -127,7 +128,7 @@ pub async fn dispatch(
             Some(_) => "invalid",
         };
         let fault = s.take_fault(method.as_str(), &path);
-        let index = s.record_call(CallRecord {
+        let seq = s.record_call(CallRecord {
             seq: 0,
             at_ms: unix_now_ms(),
             method: method.to_string(),
@@ -144,8 +145,15 @@ pub async fn dispatch(
             status: None,
             fault: fault.as_ref().map(FaultRule::describe),
         });
-        (index, fault, auth)
+        // Registered with the call, under the same lock: a request a test sees pending in the
+        // call log is one the next release lets go.
+        let held = fault.as_ref().filter(|f| f.hold).map(|_| s.hold());
+        (seq, fault, auth, held)
     };
+    if let Some(released) = held {
+        // Released (or the stand-in reset): go on either way.
+        let _ = released.await;
+    }
 
     let response = match fault {
         Some(fault) => match apply_fault(&fault).await {
@@ -154,13 +162,15 @@ pub async fn dispatch(
         },
         None => handle(&shared, &method, &path, query.as_deref(), auth, parsed),
     };
-    if let Some(call) = shared.lock().unwrap().calls.get_mut(index) {
-        call.status = Some(response.status().as_u16());
-    }
+    shared
+        .lock()
+        .unwrap()
+        .record_status(seq, response.status().as_u16());
     response
 }
 
-/// Applies a fault: `Some(answer)` replaces the normal handling, `None` continues with it.
+/// Applies a fault (after its hold, if any): `Some(answer)` replaces the normal handling,
+/// `None` continues with it.
 async fn apply_fault(fault: &FaultRule) -> Option<Response> {
     if let Some(ms) = fault.latency_ms {
         tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -304,7 +314,7 @@ fn handle(
                 id: s.uuid(),
                 name: name.clone(),
                 privacy,
-                created_at: iso_now(),
+                created_at: iso(Utc::now()),
                 config,
             };
             let answer = room.to_json(&origin);
@@ -362,31 +372,9 @@ fn handle(
     }
 }
 
-fn iso_now() -> String {
-    let ms = unix_now_ms();
-    let secs = (ms / 1000) as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        ms % 1000
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day), after Howard Hinnant's algorithm.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+/// An instant as Daily writes `created_at`: RFC 3339 in UTC with milliseconds.
+fn iso(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 fn validate_privacy(value: Option<&Value>) -> Result<Option<&str>, String> {
@@ -512,10 +500,10 @@ fn meeting_token(body: &Value, key: &str, domain_id: &str, now: i64) -> Response
     }
     claims.insert("d".into(), json!(domain_id));
     claims.insert("iat".into(), json!(now));
-    json_response(
-        200,
-        json!({ "token": token::sign(key, &Value::Object(claims)) }),
-    )
+    match token::sign(key, &claims) {
+        Ok(token) => json_response(200, json!({ "token": token })),
+        Err(e) => daily_error(500, "server-error", Some(format!("cannot sign: {e}"))),
+    }
 }
 
 #[cfg(test)]
@@ -523,9 +511,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates_are_iso_8601() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_781), (2026, 11, 24));
-        assert!(iso_now().ends_with('Z'));
+    fn created_at_has_dailys_shape() {
+        let at = DateTime::from_timestamp_millis(1_548_493_282_000).unwrap();
+        assert_eq!(iso(at), "2019-01-26T09:01:22.000Z");
+        let at = DateTime::from_timestamp_millis(1_795_975_923_042).unwrap();
+        assert_eq!(iso(at), "2026-11-29T18:12:03.042Z");
     }
 }

@@ -1,26 +1,46 @@
-//! The stand-in's memory: rooms, the call log, injected faults, rate-limit windows, presence.
+//! The stand-in's memory: rooms, the call log, injected faults, held requests, rate-limit
+//! windows, presence, and the seeded random stream that ids and fault rolls come from.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
+use chrono::Utc;
+use rand::distr::Alphanumeric;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use tokio::sync::oneshot;
 
 pub type Shared = Arc<Mutex<Standin>>;
 
+/// The real clock, in unix seconds.
 pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    Utc::now().timestamp()
 }
 
-pub fn unix_now_ms() -> u128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0)
+/// The real clock, in unix milliseconds.
+pub fn unix_now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+/// The largest seed: seeds travel through JSON and JavaScript numbers, which hold integers
+/// exactly up to 2^53 - 1.
+pub const MAX_SEED: u64 = (1 << 53) - 1;
+
+/// Reads a seed (a decimal integer from 0 to [`MAX_SEED`]).
+pub fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|seed| *seed <= MAX_SEED)
+        .ok_or_else(|| format!("a seed is an integer from 0 to {MAX_SEED}, not {text:?}"))
+}
+
+/// A seed for a run that was given none.
+pub fn random_seed() -> u64 {
+    rand::random_range(0..=MAX_SEED)
 }
 
 #[derive(Debug, Clone)]
@@ -58,7 +78,7 @@ impl RoomRecord {
 #[derive(Debug, Clone, Serialize)]
 pub struct CallRecord {
     pub seq: u64,
-    pub at_ms: u128,
+    pub at_ms: i64,
     pub method: String,
     pub path: String,
     pub query: Option<String>,
@@ -66,7 +86,7 @@ pub struct CallRecord {
     pub auth: &'static str,
     pub content_type: Option<String>,
     pub body: Value,
-    /// The status answered; `null` while the answer is pending (or hanging).
+    /// The status answered; `null` while the answer is pending (held, hanging or slow).
     pub status: Option<u16>,
     /// The fault that shaped the answer, if any.
     pub fault: Option<String>,
@@ -83,6 +103,10 @@ pub struct FaultRule {
     /// Answer with this status (and `body`, or a Daily error body that fits the status).
     pub status: Option<u16>,
     pub body: Option<String>,
+    /// Wait, once recorded in the call log, until `POST /__control/release` (or a reset), then
+    /// go on with the rest of the rule, or with the normal handling.
+    #[serde(default)]
+    pub hold: bool,
     /// Wait this long before answering (or before the normal handling).
     pub latency_ms: Option<u64>,
     /// Never answer (until the client gives up).
@@ -186,7 +210,13 @@ pub struct Standin {
     pub rate_limit_enabled: bool,
     pub presence: HashMap<String, Vec<Presence>>,
     seq: u64,
-    rng: u64,
+    /// The seed the stand-in started with; a reset goes back to it.
+    start_seed: u64,
+    /// The seed of the current random stream.
+    seed: u64,
+    rng: StdRng,
+    /// One sender per held request, waiting for a release.
+    held: Vec<oneshot::Sender<()>>,
 }
 
 impl Presence {
@@ -205,8 +235,7 @@ pub fn presence_key(user_id: Option<&str>, user_name: Option<&str>) -> String {
 pub const PRESENCE_TTL: Duration = Duration::from_secs(15);
 
 impl Standin {
-    pub fn new(api_key: String, domain_name: String, origin: String) -> Self {
-        let seed = unix_now_ms() as u64 | 1;
+    pub fn new(api_key: String, domain_name: String, origin: String, seed: u64) -> Self {
         let mut s = Self {
             api_key,
             domain_name,
@@ -220,44 +249,62 @@ impl Standin {
             rate_limit_enabled: true,
             presence: HashMap::new(),
             seq: 0,
-            rng: seed,
+            start_seed: seed,
+            seed,
+            rng: StdRng::seed_from_u64(seed),
+            held: Vec::new(),
         };
-        s.domain_id = s.uuid();
+        s.reseed(seed);
         s
     }
 
-    /// xorshift64*: enough randomness for ids and fault probabilities.
-    pub fn random(&mut self) -> u64 {
-        self.rng ^= self.rng >> 12;
-        self.rng ^= self.rng << 25;
-        self.rng ^= self.rng >> 27;
-        self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Restarts the random stream (ids, room names, fault rolls) from `seed`. Its first value
+    /// is the domain id of a stand-in started with `seed`: a new stand-in takes it, a running
+    /// one keeps its own (clients cache it) and skips it, so that what follows is what a
+    /// stand-in started with `seed` would draw.
+    pub fn reseed(&mut self, seed: u64) {
+        self.seed = seed;
+        self.rng = StdRng::seed_from_u64(seed);
+        let domain_id = self.uuid();
+        if self.domain_id.is_empty() {
+            self.domain_id = domain_id;
+        }
     }
 
     pub fn uuid(&mut self) -> String {
-        let a = self.random();
-        let b = self.random();
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&a.to_le_bytes());
-        bytes[8..].copy_from_slice(&b.to_le_bytes());
-        uuid::Builder::from_random_bytes(bytes)
+        uuid::Builder::from_random_bytes(self.rng.random())
             .into_uuid()
             .hyphenated()
             .to_string()
     }
 
+    /// A room name as Daily makes them when none is given: 20 letters and digits.
     pub fn random_name(&mut self) -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        (0..20)
-            .map(|_| ALPHABET[(self.random() % ALPHABET.len() as u64) as usize] as char)
+        (&mut self.rng)
+            .sample_iter(Alphanumeric)
+            .take(20)
+            .map(char::from)
             .collect()
     }
 
-    pub fn record_call(&mut self, mut call: CallRecord) -> usize {
+    /// Logs a call; the answer is its `seq`, by which its status is set later.
+    pub fn record_call(&mut self, mut call: CallRecord) -> u64 {
         self.seq += 1;
         call.seq = self.seq;
         self.calls.push(call);
-        self.calls.len() - 1
+        self.seq
+    }
+
+    /// Sets the status a call was answered with, if the log still has it (it may have been
+    /// cleared while the call was pending).
+    pub fn record_status(&mut self, seq: u64, status: u16) {
+        if let Some(call) = self.calls.iter_mut().rev().find(|c| c.seq == seq) {
+            call.status = Some(status);
+        }
     }
 
     /// The first fault that applies to this request, consuming one of its `times`. Rules are
@@ -268,8 +315,8 @@ impl Standin {
                 continue;
             }
             if let Some(p) = self.faults[index].probability {
-                let roll = (self.random() % 1_000_000) as f64 / 1_000_000.0;
-                if roll >= p {
+                // A roll in [0, 1): a probability of 1 (or more) always applies, 0 never.
+                if self.rng.random::<f64>() >= p {
                     continue;
                 }
             }
@@ -296,12 +343,34 @@ impl Standin {
         list.clone()
     }
 
-    /// The stand-in's notion of now, in unix seconds.
+    /// The stand-in's notion of now, in unix seconds: the real clock moved by the offset.
     pub fn now(&self) -> i64 {
-        unix_now() + self.clock_offset
+        unix_now().saturating_add(self.clock_offset)
     }
 
+    /// Registers a request that a `hold` fault stops: it waits until the receiver answers,
+    /// at the next [`Standin::release`].
+    pub fn hold(&mut self) -> oneshot::Receiver<()> {
+        let (release, released) = oneshot::channel();
+        self.held.push(release);
+        released
+    }
+
+    /// Lets every held request go on; the answer is how many were still waiting (a request
+    /// whose client gave up is not).
+    pub fn release(&mut self) -> usize {
+        self.held
+            .drain(..)
+            .filter_map(|release| release.send(()).ok())
+            .count()
+    }
+
+    /// Back to the state the stand-in started in: no rooms, calls, faults or presence, the
+    /// real clock, rate limits on, held requests released, and the random stream restarted
+    /// from the seed it started with (so a run after a reset is reproducible).
     pub fn reset(&mut self) {
+        self.release();
+        self.reseed(self.start_seed);
         self.clock_offset = 0;
         self.rooms.clear();
         self.calls.clear();
@@ -309,5 +378,91 @@ impl Standin {
         self.presence.clear();
         self.rate_limits = RateLimits::default();
         self.rate_limit_enabled = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn standin(seed: u64) -> Standin {
+        Standin::new("key".into(), "domain".into(), "http://o".into(), seed)
+    }
+
+    /// What a run draws from the random stream: ids, names, and whether a 50 % fault applied
+    /// to each of 64 requests.
+    fn draws(s: &mut Standin) -> (Vec<String>, Vec<bool>) {
+        s.faults = vec![FaultRule {
+            status: Some(503),
+            probability: Some(0.5),
+            ..FaultRule::default()
+        }];
+        let ids = vec![s.uuid(), s.random_name(), s.uuid()];
+        let faulted = (0..64)
+            .map(|_| s.take_fault("POST", "/rooms").is_some())
+            .collect();
+        (ids, faulted)
+    }
+
+    #[test]
+    fn the_same_seed_draws_the_same_ids_and_fault_decisions() {
+        let (mut a, mut b) = (standin(12345), standin(12345));
+        assert_eq!(a.domain_id, b.domain_id);
+        let run = draws(&mut a);
+        assert_eq!(run, draws(&mut b));
+        let (_, faulted) = &run;
+        assert!(faulted.contains(&true) && faulted.contains(&false));
+        let mut other = standin(12346);
+        assert_ne!(other.domain_id, a.domain_id);
+        assert_ne!(draws(&mut other), run);
+    }
+
+    #[test]
+    fn reseeding_replays_a_standin_started_with_that_seed() {
+        let run = draws(&mut standin(7));
+        let mut s = standin(99);
+        let domain_id = s.domain_id.clone();
+        draws(&mut s);
+        s.reseed(7);
+        assert_eq!(s.seed(), 7);
+        assert_eq!(draws(&mut s), run);
+        assert_eq!(s.domain_id, domain_id, "the domain keeps its id");
+
+        // A reset goes back to the seed the stand-in started with.
+        s.reset();
+        assert_eq!(s.seed(), 99);
+        assert_eq!(draws(&mut s), draws(&mut standin(99)));
+    }
+
+    #[test]
+    fn seeds_are_exact_javascript_integers() {
+        assert_eq!(parse_seed("12345"), Ok(12345));
+        assert_eq!(parse_seed("9007199254740991"), Ok(MAX_SEED));
+        assert!(parse_seed("9007199254740992").is_err());
+        assert!(parse_seed("-1").is_err());
+        assert!(parse_seed("seed").is_err());
+        assert!((0..100).all(|_| random_seed() <= MAX_SEED));
+    }
+
+    #[test]
+    fn a_release_lets_every_held_request_go() {
+        let mut s = standin(1);
+        let mut first = s.hold();
+        let mut second = s.hold();
+        let gave_up = s.hold();
+        drop(gave_up);
+        assert!(first.try_recv().is_err(), "held until released");
+        assert_eq!(
+            s.release(),
+            2,
+            "the one whose client gave up is not counted"
+        );
+        assert_eq!(first.try_recv(), Ok(()));
+        assert_eq!(second.try_recv(), Ok(()));
+        assert_eq!(s.release(), 0);
+
+        let mut third = s.hold();
+        s.reset();
+        assert_eq!(third.try_recv(), Ok(()), "a reset releases too");
     }
 }

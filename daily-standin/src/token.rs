@@ -1,32 +1,38 @@
 //! Checking Daily meeting tokens the way Daily does at join time: HS256 signed with the
-//! domain's API key, for this room, inside `nbf`..`exp`. Written apart from the Worker's signer
-//! on purpose, so the two check each other.
+//! domain's API key, for this room, inside `nbf`..`exp`. Done with the `jsonwebtoken` crate,
+//! apart from the Worker's own signer (`jwt-compact`) on purpose, so the two check each other.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use hmac::{Hmac, Mac};
+use jsonwebtoken::errors::Error;
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 
 /// The claims a room page cares about (short names, as Daily's tokens carry them).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct Claims {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub d: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub iat: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nbf: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub exp: Option<i64>,
     #[serde(default)]
     pub o: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub u: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ud: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ejt: Option<bool>,
 }
 
 /// The daily-js error type a bad token produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rejection {
-    /// Malformed, wrongly signed, or for another room or domain.
+    /// Malformed, wrongly signed, of another algorithm, or for another room or domain.
     NotAllowed,
     NbfToken,
     ExpToken,
@@ -42,20 +48,29 @@ impl Rejection {
     }
 }
 
-/// HS256 signature of `header.payload` with `key`, base64url without padding.
-pub fn signature(key: &str, signing_input: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("any key length");
-    mac.update(signing_input.as_bytes());
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+/// Signs claims as Daily's `POST /meeting-tokens` does, with the header of Daily's tokens,
+/// `{"alg":"HS256","typ":"JWT"}` byte for byte. (jsonwebtoken writes `typ` before `alg`; as
+/// an extra field, after the standard ones, it comes last.)
+pub fn sign<T: Serialize>(key: &str, claims: &T) -> Result<String, Error> {
+    let mut header = Header {
+        typ: None,
+        ..Header::new(Algorithm::HS256)
+    };
+    header.extras.insert("typ", "JWT");
+    encode(&header, claims, &EncodingKey::from_secret(key.as_bytes())?)
 }
 
-/// Signs claims as Daily's `POST /meeting-tokens` would.
-pub fn sign(key: &str, claims: &serde_json::Value) -> String {
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let input = format!("{header}.{payload}");
-    let sig = signature(key, &input);
-    format!("{input}.{sig}")
+/// What jsonwebtoken checks for us: the algorithm (HS256 only) and the signature. Daily has
+/// no leeway and takes tokens without `exp`, and `nbf`/`exp` are compared with the stand-in's
+/// clock (which tests move), so [`verify`] checks the times itself, to the second.
+fn validation() -> Validation {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.leeway = 0;
+    validation
 }
 
 /// Verifies a token for `room` of domain `domain_id` at unix time `now`.
@@ -66,30 +81,10 @@ pub fn verify(
     domain_id: &str,
     now: i64,
 ) -> Result<Claims, Rejection> {
-    let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(Rejection::NotAllowed);
-    };
-    let header: serde_json::Value = URL_SAFE_NO_PAD
-        .decode(h)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or(Rejection::NotAllowed)?;
-    if header["alg"] != "HS256" {
-        return Err(Rejection::NotAllowed);
-    }
-    let expected = signature(key, &format!("{h}.{p}"));
-    // Constant-time enough for a local stand-in; compare whole strings.
-    if expected != s {
-        return Err(Rejection::NotAllowed);
-    }
-    let claims: Claims = URL_SAFE_NO_PAD
-        .decode(p)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or(Rejection::NotAllowed)?;
+    let key = DecodingKey::from_secret(key.as_bytes()).map_err(|_| Rejection::NotAllowed)?;
+    let claims = decode::<Claims>(token, &key, &validation())
+        .map_err(|_| Rejection::NotAllowed)?
+        .claims;
     if claims.r.as_deref() != Some(room) {
         return Err(Rejection::NotAllowed);
     }
@@ -111,47 +106,52 @@ mod tests {
 
     /// The test vector of `daily-api.md`, checked by this independent implementation.
     const VECTOR: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyIjoiYm9va2luZy0xMjMiLCJkIjoiMzBmODY2YzMtOTEyMy00NTJhLTg3MjMtZmY1ODMyMmQwOWM1IiwiaWF0IjoxNzAwMDAwMDAwLCJleHAiOjE3MDAwMDM2MDAsIm8iOmZhbHNlLCJ1IjoiQWRhIiwidWQiOiJ1c2VyLTQyIn0.0zF8mhfSR5AQFbNonrdifndULn0FLKL0MdmE7cV6zO0";
+    const KEY: &str = "test-api-key-not-real";
+    const ROOM: &str = "booking-123";
     const DOMAIN: &str = "30f866c3-9123-452a-8723-ff58322d09c5";
+
+    fn vector_claims() -> Claims {
+        Claims {
+            r: Some(ROOM.into()),
+            d: Some(DOMAIN.into()),
+            iat: Some(1_700_000_000),
+            exp: Some(1_700_003_600),
+            u: Some("Ada".into()),
+            ud: Some("user-42".into()),
+            ..Claims::default()
+        }
+    }
 
     #[test]
     fn accepts_the_test_vector_inside_its_window() {
-        let c = verify(
-            VECTOR,
-            "test-api-key-not-real",
-            "booking-123",
-            DOMAIN,
-            1_700_000_100,
-        )
-        .unwrap();
+        let c = verify(VECTOR, KEY, ROOM, DOMAIN, 1_700_000_100).unwrap();
         assert_eq!(c.u.as_deref(), Some("Ada"));
         assert_eq!(c.ud.as_deref(), Some("user-42"));
         assert!(!c.o);
     }
 
     #[test]
+    fn signs_the_test_vector_byte_for_byte() {
+        assert_eq!(sign(KEY, &vector_claims()).unwrap(), VECTOR);
+    }
+
+    #[test]
     fn rejects_wrong_key_room_domain_and_time() {
         let t = 1_700_000_100;
         assert_eq!(
-            verify(VECTOR, "other-key", "booking-123", DOMAIN, t).unwrap_err(),
+            verify(VECTOR, "other-key", ROOM, DOMAIN, t).unwrap_err(),
             Rejection::NotAllowed
         );
         assert_eq!(
-            verify(VECTOR, "test-api-key-not-real", "booking-999", DOMAIN, t).unwrap_err(),
+            verify(VECTOR, KEY, "booking-999", DOMAIN, t).unwrap_err(),
             Rejection::NotAllowed
         );
         assert_eq!(
-            verify(VECTOR, "test-api-key-not-real", "booking-123", "other", t).unwrap_err(),
+            verify(VECTOR, KEY, ROOM, "other", t).unwrap_err(),
             Rejection::NotAllowed
         );
         assert_eq!(
-            verify(
-                VECTOR,
-                "test-api-key-not-real",
-                "booking-123",
-                DOMAIN,
-                1_700_003_600
-            )
-            .unwrap_err(),
+            verify(VECTOR, KEY, ROOM, DOMAIN, 1_700_003_600).unwrap_err(),
             Rejection::ExpToken
         );
         assert_eq!(
@@ -161,15 +161,77 @@ mod tests {
     }
 
     #[test]
-    fn signs_what_it_verifies() {
+    fn times_are_exact_to_the_second() {
         let token = sign(
             "k",
-            &serde_json::json!({"r": "room", "nbf": 10, "exp": 20, "o": true}),
-        );
+            &Claims {
+                r: Some("room".into()),
+                nbf: Some(1_000),
+                exp: Some(2_000),
+                ..Claims::default()
+            },
+        )
+        .unwrap();
         assert_eq!(
-            verify(&token, "k", "room", DOMAIN, 9).unwrap_err(),
+            verify(&token, "k", "room", DOMAIN, 999).unwrap_err(),
             Rejection::NbfToken
         );
-        assert!(verify(&token, "k", "room", DOMAIN, 10).unwrap().o);
+        assert!(verify(&token, "k", "room", DOMAIN, 1_000).is_ok());
+        assert!(verify(&token, "k", "room", DOMAIN, 1_999).is_ok());
+        assert_eq!(
+            verify(&token, "k", "room", DOMAIN, 2_000).unwrap_err(),
+            Rejection::ExpToken
+        );
+        assert!(verify(VECTOR, KEY, ROOM, DOMAIN, 1_700_003_599).is_ok());
+    }
+
+    #[test]
+    fn takes_tokens_without_exp_nbf_or_domain() {
+        let token = sign(
+            "k",
+            &Claims {
+                r: Some("room".into()),
+                o: true,
+                ..Claims::default()
+            },
+        )
+        .unwrap();
+        let claims = verify(&token, "k", "room", DOMAIN, i64::MAX).unwrap();
+        assert!(claims.o);
+    }
+
+    #[test]
+    fn rejects_other_algorithms_and_malformed_tokens() {
+        let (_, rest) = VECTOR.split_once('.').unwrap();
+        // {"alg":"none","typ":"JWT"}, with the vector's claims, signed or not.
+        let none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0";
+        for token in [
+            format!("{none}.{rest}"),
+            format!("{none}.{}.", rest.split('.').next().unwrap()),
+        ] {
+            assert_eq!(
+                verify(&token, KEY, ROOM, DOMAIN, 1_700_000_100).unwrap_err(),
+                Rejection::NotAllowed
+            );
+        }
+        let hs512 = encode(
+            &Header::new(Algorithm::HS512),
+            &vector_claims(),
+            &EncodingKey::from_secret(KEY.as_bytes()).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            verify(&hs512, KEY, ROOM, DOMAIN, 1_700_000_100).unwrap_err(),
+            Rejection::NotAllowed
+        );
+        let (signed, signature) = VECTOR.rsplit_once('.').unwrap();
+        let tampered = format!("{signed}.A{}", &signature[1..]);
+        for token in ["", "x", "a.b.c", &format!("{VECTOR}.x"), &tampered] {
+            assert_eq!(
+                verify(token, KEY, ROOM, DOMAIN, 1_700_000_100).unwrap_err(),
+                Rejection::NotAllowed,
+                "{token}"
+            );
+        }
     }
 }

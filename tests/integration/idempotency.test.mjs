@@ -9,7 +9,9 @@ import { booking, newCoach, newPlayer, slot } from '../support/fixtures.mjs';
 let standin;
 let worker;
 before(async () => {
-  ({ standin, worker } = await startStack());
+  // A request held at Daily (the in-flight test) must not time out: the longest attempt and
+  // deadline allowed. No other test here depends on Daily timing out.
+  ({ standin, worker } = await startStack({ vars: { DAILY_TIMEOUT_MS: '60000', DAILY_DEADLINE_MS: '60000' } }));
 });
 after(() => stopStack({ standin, worker }));
 
@@ -57,13 +59,17 @@ describe('Idempotency-Key', () => {
     const coach = await newCoach(worker);
     const player = newPlayer();
     const body = booking(coach, slot(300));
-    await standin.fault({ method: 'POST', path: '/rooms', latencyMs: 1500, times: 1 });
+    await standin.clearCalls();
+    // Daily holds the first request's room creation until released: it is in flight as long
+    // as the test says, however slow the machine.
+    await standin.fault({ method: 'POST', path: '/rooms', hold: true, times: 1 });
     const firstPromise = post(player, 'k-inflight', body);
-    await new Promise((r) => setTimeout(r, 400));
+    await standin.waitForCall((c) => c.method === 'POST' && c.path === '/rooms' && c.status === null, { unless: firstPromise });
     const concurrent = await post(player, 'k-inflight', body);
     assert.equal(concurrent.status, 409);
     assert.equal(concurrent.body.error.code, 'idempotency_key_in_use');
     assert.equal(concurrent.headers.get('retry-after'), '1');
+    assert.deepEqual(await standin.release(), { released: 1 });
     const first = await firstPromise;
     assert.equal(first.status, 201);
     const after = await post(player, 'k-inflight', body);

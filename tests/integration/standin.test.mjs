@@ -1,5 +1,6 @@
 // The Daily stand-in answers as daily-api.md documents Daily: auth errors, validation errors,
-// duplicate names, not-found, and the rate limits (20 req/s; 2 deletions a second).
+// duplicate names, not-found, and the rate limits (20 req/s; 2 deletions a second). Its test
+// controls replay a seed and hold requests until released.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStandin } from '../support/standin.mjs';
@@ -51,5 +52,38 @@ describe('Daily stand-in', () => {
     const deletes = [];
     for (const name of ['d1', 'd2', 'd3']) deletes.push((await standin.api('DELETE', `/rooms/${name}`, undefined, { patient: false })).status);
     assert.deepEqual(deletes, [404, 404, 429]);
+  });
+});
+
+describe('Daily stand-in test controls', () => {
+  test('a seed replays the same ids and generated room names', async () => {
+    const rooms = [];
+    for (const seed of [4242, 4242, 4243]) {
+      const other = await startStandin({ seed });
+      try {
+        assert.equal(other.seed, seed);
+        const { status, body } = await other.api('POST', '/rooms', {});
+        assert.equal(status, 200);
+        rooms.push({ id: body.id, name: body.name });
+      } finally {
+        await other.stop();
+      }
+    }
+    assert.deepEqual(rooms[1], rooms[0]);
+    assert.notDeepEqual(rooms[2], rooms[0]);
+    assert.match(rooms[0].name, /^[A-Za-z0-9]{20}$/);
+  });
+
+  test('a held request waits, pending in the call log, until released', async () => {
+    await standin.clearCalls();
+    await standin.fault({ method: 'GET', path: '/rooms/held', hold: true, status: 503, times: 1 });
+    const held = standin.api('GET', '/rooms/held', undefined, { patient: false });
+    const call = await standin.waitForCall((c) => c.path === '/rooms/held', { unless: held });
+    assert.equal(call.status, null);
+    assert.match(call.fault, /"hold":true/);
+    assert.equal((await standin.api('GET', '/rooms/other')).status, 404, 'other requests are not held');
+    assert.deepEqual(await standin.release(), { released: 1 });
+    assert.deepEqual(await held, { status: 503, body: { error: 'server-error', info: 'injected fault (HTTP 503)' } });
+    assert.equal((await standin.calls()).find((c) => c.path === '/rooms/held').status, 503);
   });
 });

@@ -8,16 +8,31 @@ import { fetchFresh } from './http.mjs';
 
 const BIN = process.env.DAILY_STANDIN_BIN ?? path.join(ROOT, 'target/debug/daily-standin');
 
-export async function startStandin({ apiKey = 'test-daily-api-key', roomOrigin } = {}) {
-  const args = ['--port', '0', '--api-key', apiKey, ...(roomOrigin ? ['--room-origin', roomOrigin] : [])];
+/**
+ * Starts a stand-in. `seed` seeds its random stream (ids, room names, `probability` faults);
+ * by default DAILY_STANDIN_SEED if set, else the stand-in picks one. `standin.seed` is the one
+ * in use: a run whose stand-in made random choices is replayed with DAILY_STANDIN_SEED=<seed>.
+ */
+export async function startStandin({
+  apiKey = 'test-daily-api-key',
+  roomOrigin,
+  seed = process.env.DAILY_STANDIN_SEED || undefined,
+} = {}) {
+  const args = [
+    '--port', '0', '--api-key', apiKey,
+    ...(roomOrigin ? ['--room-origin', roomOrigin] : []),
+    ...(seed !== undefined ? ['--seed', String(seed)] : []),
+  ];
   const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
-  const origin = await new Promise((resolve, reject) => {
+  const { origin, startSeed } = await new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`daily-standin exited with ${code}`)));
     lines.on('line', (line) => {
       const m = line.match(/listening on (http:\/\/\S+)/);
-      if (m) resolve(m[1]);
+      const s = line.match(/, seed (\d+)\)$/);
+      if (m && s) resolve({ origin: m[1], startSeed: Number(s[1]) });
+      else if (m) reject(new Error(`daily-standin did not say its seed: ${line}`));
     });
   });
 
@@ -45,17 +60,61 @@ export async function startStandin({ apiKey = 'test-daily-api-key', roomOrigin }
     }
   };
 
+  const calls = async () => (await control('GET', '/__control/calls')).calls;
+
   return {
     origin,
     apiBase: `${origin}/v1`,
     apiKey,
+    /** The seed of the stand-in's random stream at start (`--seed`); a reset goes back to it. */
+    seed: startSeed,
     /** Every API request received so far (method, path, auth, body, status, fault). */
-    calls: async () => (await control('GET', '/__control/calls')).calls,
+    calls,
+    /**
+     * Polls the call log until a call satisfies `match`, and answers it. `unless` (a promise)
+     * stops the wait with an error if it settles first, e.g. the request that should have
+     * made the call, so that a call that never comes fails the test instead of hanging it.
+     */
+    async waitForCall(match, { unless } = {}) {
+      let settled = null;
+      unless?.then(
+        (value) => { settled = `settled first: ${JSON.stringify(value?.text ?? value)}`; },
+        (err) => { settled = `failed first: ${err.message}`; },
+      );
+      for (;;) {
+        const call = (await calls()).find(match);
+        if (call) return call;
+        if (settled) throw new Error(`no matching call at the stand-in; the awaited request ${settled}`);
+        await new Promise((done) => setTimeout(done, 10));
+      }
+    },
     clearCalls: () => control('DELETE', '/__control/calls'),
+    /** Adds a fault rule or a list of them; `{ hold: true }` keeps matching requests waiting. */
     fault: (rule) => control('POST', '/__control/faults', rule),
     clearFaults: () => control('DELETE', '/__control/faults'),
+    /** `{ rateLimit, clockOffsetSeconds, seed }`, any of them; answers all three. */
     settings: (s) => control('POST', '/__control/settings', s),
+    /** Lets every request held by a `hold` fault go on; answers `{ released: n }`. */
+    release: () => control('POST', '/__control/release'),
     reset: () => control('POST', '/__control/reset'),
+    /**
+     * Runs `fn` (a test's body that depends on the stand-in's random choices); if it throws,
+     * the error says which seed replays them.
+     */
+    async replayable(fn) {
+      try {
+        return await fn();
+      } catch (err) {
+        const replay = `stand-in seed ${startSeed}: replay with DAILY_STANDIN_SEED=${startSeed}`;
+        if (err instanceof Error) {
+          const message = err.message;
+          err.message = `${message}\n(${replay})`;
+          // Reporters print the stack, which starts with the message it was made with.
+          err.stack = err.stack?.replace(message, () => err.message);
+        }
+        throw err;
+      }
+    },
     /** Calls the stand-in's Daily API directly, as another Daily client would (see `api` above). */
     api,
     participants: async (room) =>
