@@ -1,12 +1,13 @@
 // The sessions page: who is signed in, their sessions (as coach and/or player), the join
-// buttons with their windows, the demo booking form, and the development sign-in.
+// buttons with their windows, and, with the development sign-in on, the demo booking form and
+// the demo-user picker. In production, bookings come from the platform (POST /reservations).
 // It talks to the JSON API like any other client.
 import {
   formatDate, formatDelay, formatTime, getLocale, LOCALES, saveLocale, savedLocale, setLocale, t,
 } from './i18n.js';
 import { openCall } from './call.js';
 
-/** The coach whose offers the booking form shows (the demo catalogue). */
+/** The coach whose offers the booking form shows (the demo catalogue, development only). */
 const BOOKING_COACH_ID = 'coach_demo';
 const TICK_MS = 1000;
 
@@ -198,6 +199,14 @@ function viewSession(session) {
       alert ? h('p', { class: 'session-alert', role: 'alert', text: alert }) : null));
 }
 
+/** The booking form is a development tool: in production, bookings come from the platform. */
+const bookingFormShown = () => Boolean(state.config?.devLogin && state.me && !state.me.coachId);
+
+function emptyListKey(role) {
+  if (role === 'coach') return 'list.empty';
+  return bookingFormShown() ? 'list.emptyPlayer' : 'list.emptyPlayerPlatform';
+}
+
 function viewList(role) {
   const title = role === 'coach' ? t('list.coach') : t('list.player');
   const section = h('section', { class: 'list', dataset: { list: role }, 'aria-labelledby': `list-${role}` },
@@ -214,7 +223,7 @@ function viewList(role) {
     return section;
   }
   if (sessions.length === 0) {
-    section.append(h('p', { class: 'status empty', text: role === 'player' ? t('list.emptyPlayer') : t('list.empty') }));
+    section.append(h('p', { class: 'status empty', text: t(emptyListKey(role)) }));
     return section;
   }
   const now = Date.now();
@@ -268,7 +277,7 @@ function viewHome() {
   const isCoach = Boolean(state.me.coachId);
   if (isCoach) nodes.push(viewList('coach'));
   if (!isCoach || (state.lists.player && state.lists.player.length > 0)) nodes.push(viewList('player'));
-  if (!isCoach) nodes.push(viewBooking());
+  if (bookingFormShown()) nodes.push(viewBooking());
   return nodes;
 }
 
@@ -453,7 +462,7 @@ async function boot() {
   setLocale(savedLocale() ?? state.me.locale);
   state.view = 'home';
   render();
-  await Promise.all([loadLists(), state.me.coachId ? null : loadCatalog()]);
+  await Promise.all([loadLists(), bookingFormShown() ? loadCatalog() : null]);
 }
 
 document.getElementById('lang-switch').addEventListener('change', (e) => {

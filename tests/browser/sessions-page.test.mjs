@@ -423,6 +423,49 @@ describe('screen states', () => {
   });
 });
 
+describe('the booking form, a development tool', () => {
+  test('with the development sign-in, a player gets the form for the demo catalogue', async () => {
+    const { page, context, problems } = await openPage(browser, worker, { user: newPlayer() });
+    await page.goto(worker.url);
+    await page.locator('#book-form').waitFor();
+    assert.equal(await page.locator('#book-title').textContent(), 'Réserver une session');
+    assert.equal(await page.locator('.booking .status').textContent(), 'avec Camille Martin');
+    assert.deepEqual(
+      (await page.locator('#book-offer option').allTextContents()).sort(),
+      ['Coaching cash game NL50 · 90 min', 'Revue de mains MTT · 60 min'],
+    );
+    assert.equal(await page.locator('.empty').textContent(), 'Aucune session pour l’instant. Réservez-en une ci-dessous.');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('in production there is no form, and an empty list says where sessions come from', async () => {
+    const prod = await startWorker({ standin, vars: {} });
+    try {
+      const cases = [
+        [newPlayer(), 'Aucune session pour l’instant. Les sessions que vous réservez avec un coach sur Edgemy apparaîtront ici.'],
+        [newPlayer({ locale: 'en' }), 'No sessions yet. Sessions you book with a coach on Edgemy will show up here.'],
+      ];
+      for (const [player, empty] of cases) {
+        const { page, context, problems } = await openPage(browser, prod, { user: player });
+        const catalogRequests = [];
+        page.on('request', (r) => r.url().includes('/api/coaches/') && catalogRequests.push(r.url()));
+        await page.goto(prod.url);
+        await page.locator('.empty').waitFor();
+        assert.equal(await page.locator('.empty').textContent(), empty);
+        // Everything the page asks for has been answered and drawn: still no form.
+        await page.waitForLoadState('networkidle');
+        assert.equal(await page.locator('.booking, #book-form').count(), 0);
+        assert.deepEqual(catalogRequests, [], 'the demo catalogue is not even fetched');
+        assert.deepEqual(problems, []);
+        await context.close();
+      }
+    } finally {
+      await prod.stop();
+    }
+  });
+});
+
 describe('real Daily mode', () => {
   test('daily-js (from our assets) creates the Prebuilt frame for the room URL with the user token; a silent frame offers a new tab', async () => {
     const daily = await startStandin({ roomOrigin: 'https://edgemy-test.daily.co' });
