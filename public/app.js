@@ -22,7 +22,12 @@ const state = {
   draft: null,
   bookingMessage: null,
   alerts: {},
+  /** The last join state seen of each session ("role:id" → kind), to announce its opening. */
+  joinKinds: new Map(),
 };
+
+/** Announcements waiting to be said once the page is updated. */
+const pendingAnnouncements = [];
 
 class ApiError extends Error {
   constructor(status, error) {
@@ -152,6 +157,23 @@ function joinState(session, now) {
   return { kind: 'open' };
 }
 
+/** Records where `session` stands; a session that has just opened is to be announced. */
+function noteJoinKind(session, kind) {
+  const key = `${session.role}:${session.id}`;
+  const before = state.joinKinds.get(key);
+  state.joinKinds.set(key, kind);
+  if (before === 'upcoming' && kind === 'open') {
+    pendingAnnouncements.push(t('session.opened', { name: session.counterpart.name }));
+  }
+}
+
+/** Says what changed through the one polite live region (screen readers read it when idle). */
+function announcePending() {
+  if (pendingAnnouncements.length === 0) return;
+  document.getElementById('announcer').textContent = pendingAnnouncements.join(' ');
+  pendingAnnouncements.length = 0;
+}
+
 function joinText(js) {
   if (js.kind === 'upcoming') return t('session.opensIn', { delay: formatDelay(js.in) });
   if (js.kind === 'past') return t('session.closed');
@@ -161,6 +183,7 @@ function joinText(js) {
 
 function viewSession(session) {
   const js = joinState(session, Date.now());
+  noteJoinKind(session, js.kind);
   const stateId = `join-state-${session.id}`;
   const joinButton = h('button', {
     type: 'button',
@@ -193,7 +216,9 @@ function viewSession(session) {
       videoNote),
     h('div', { class: 'session-actions' },
       joinButton,
-      h('span', { class: 'join-state', id: stateId, 'aria-live': 'polite', text: joinText(js) }),
+      // Not a live region: a countdown rewritten every second would be read out every second.
+      // The Join button refers to it, and announcePending() says when the session opens.
+      h('span', { class: 'join-state', id: stateId, text: joinText(js) }),
       discord,
       cancel,
       alert ? h('p', { class: 'session-alert', role: 'alert', text: alert }) : null));
@@ -291,6 +316,7 @@ function render() {
     home: viewHome,
   };
   main().replaceChildren(...views[state.view]());
+  announcePending();
 }
 
 // ---------------------------------------------------------------- actions
@@ -420,14 +446,18 @@ function tick() {
       const item = document.querySelector(`.session[data-session-id="${session.id}"][data-role="${role}"]`);
       if (!item) continue;
       const js = joinState(session, now);
+      noteJoinKind(session, js.kind);
       if (item.dataset.state !== js.kind) {
         item.dataset.state = js.kind;
         const button = item.querySelector('button.join');
         if (button && !document.getElementById('call-dialog').open) button.disabled = js.kind !== 'open';
       }
-      item.querySelector('.join-state').textContent = joinText(js);
+      const text = item.querySelector('.join-state');
+      const next = joinText(js);
+      if (text.textContent !== next) text.textContent = next;
     }
   }
+  announcePending();
 }
 
 async function boot() {
@@ -437,6 +467,8 @@ async function boot() {
   state.bookingMessage = null;
   state.draft = null;
   state.alerts = {};
+  state.joinKinds.clear();
+  document.getElementById('announcer').textContent = '';
   render();
   try {
     state.config = await api('/api/config');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { startStandin } from '../support/standin.mjs';
 import { startStack, stopStack } from '../support/stack.mjs';
 import { demo, startWorker } from '../support/worker.mjs';
-import { eventually, hhmm, launchBrowser, openPage, SCREENSHOTS } from '../support/browser.mjs';
+import { eventually, hhmm, launchBrowser, liveRegionAround, openPage, SCREENSHOTS, watchLiveRegions } from '../support/browser.mjs';
 import { insertReservation, isoIn, newCoach, newPlayer, slot } from '../support/fixtures.mjs';
 
 let standin;
@@ -27,6 +27,15 @@ async function bookAs(player, coach, s) {
   const res = await worker.request('/reservations', { as: player, json: { announcementId: coach.announcementId, coachId: coach.coachId, ...s } });
   assert.equal(res.status, 201, res.text);
   return res.body;
+}
+
+/** The session `id` as `user`'s list for `role` gives it (with the window of that role). */
+async function listed(user, role, id) {
+  const res = await worker.request(`/api/${role}/sessions`, { as: user });
+  assert.equal(res.status, 200, res.text);
+  const session = res.body.sessions.find((s) => s.id === id);
+  assert.ok(session, `${id} in the ${role} list`);
+  return session;
 }
 
 const row = (page, id) => page.locator(`.session[data-session-id="${id}"]`);
@@ -105,17 +114,34 @@ describe('sessions page', () => {
   test('Join is disabled with a live countdown before the window and enabled when it opens', async () => {
     const coach = await newCoach(worker);
     const player = newPlayer({ name: 'Nina Compte' });
-    const soon = await bookAs(player, coach, slot(15 + 1 / 6));
-    const { page, context } = await openPage(browser, worker, { user: player });
+    const soon = await bookAs(player, coach, slot(60));
+    const opensAt = Date.parse((await listed(player, 'player', soon.id)).opensAt);
+    // The page's clock stands 20 s before the player's window opens and moves only when told.
+    const { page, context, problems } = await openPage(browser, worker, { user: player, clockAt: opensAt - 20_000 });
     await page.goto(worker.url);
     const r = row(page, soon.id);
     await r.waitFor();
     assert.equal(await r.locator('button.join').isDisabled(), true);
-    const first = await r.locator('.join-state').textContent();
-    assert.match(first, /^ouvre dans \d+ s$/);
-    await eventually(async () => (await r.locator('.join-state').textContent()) !== first, { what: 'countdown to move', timeout: 3000 });
-    await eventually(() => r.locator('button.join').isEnabled(), { what: 'Join to enable', timeout: 20_000, interval: 250 });
+    assert.equal(await r.locator('.join-state').textContent(), 'ouvre dans 20 s');
+    // The countdown is in no live region, so it is not read out every second; it describes Join.
+    assert.equal(await liveRegionAround(r.locator('.join-state')), null);
+    assert.equal(await r.locator('button.join').getAttribute('aria-describedby'), await r.locator('.join-state').getAttribute('id'));
+    const liveChanges = await watchLiveRegions(page);
+
+    await page.clock.runFor(3000);
+    assert.equal(await r.locator('.join-state').textContent(), 'ouvre dans 17 s');
+    assert.equal(await r.locator('button.join').isDisabled(), true);
+    assert.deepEqual(await liveChanges(), [], 'the moving countdown changes no live region');
+
+    await page.clock.runFor(17_000);
+    assert.equal(await r.locator('button.join').isEnabled(), true);
     assert.equal(await r.locator('.join-state').textContent(), '');
+    // The opening, and only it, is announced politely.
+    assert.deepEqual(await liveChanges(), ['Votre session avec Coach Test est ouverte : vous pouvez la rejoindre.']);
+    assert.equal(await page.locator('#announcer').getAttribute('aria-live'), 'polite');
+    await page.clock.runFor(5000);
+    assert.deepEqual(await liveChanges(), [], 'said once');
+    assert.deepEqual(problems, []);
     await context.close();
   });
 
