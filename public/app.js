@@ -22,6 +22,8 @@ const state = {
   draft: null,
   bookingMessage: null,
   alerts: {},
+  /** Why the last sign-out failed (an ApiError), while the user is still signed in. */
+  signOutError: null,
   /** The last join state seen of each session ("role:id" → kind), to announce its opening. */
   joinKinds: new Map(),
 };
@@ -103,6 +105,10 @@ function applyStaticTexts() {
   who.hidden = !state.me;
   who.textContent = state.me ? t('auth.signedInAs', { name: state.me.name }) : '';
   document.getElementById('sign-out').hidden = !(state.me && state.config?.devLogin);
+  const signOutError = document.getElementById('sign-out-error');
+  signOutError.hidden = !state.signOutError;
+  const failure = state.signOutError?.code === 'network' ? 'auth.signOutFailedNetwork' : 'auth.signOutFailed';
+  signOutError.textContent = state.signOutError ? t(failure) : '';
 }
 
 // ---------------------------------------------------------------- views
@@ -429,12 +435,22 @@ async function devSignIn(userId) {
   await boot();
 }
 
+/** Signs out; if that fails, the user stays signed in, as they were, and can try again. */
 async function signOut() {
+  const button = document.getElementById('sign-out');
+  button.disabled = true;
   try {
     await api('/dev/logout', { method: 'POST' });
-  } finally {
-    await boot();
+  } catch (err) {
+    // The session cookie was not cleared: nothing changes on the page but the message.
+    state.signOutError = err;
+    applyStaticTexts();
+    button.disabled = false;
+    button.focus();
+    return;
   }
+  button.disabled = false;
+  await boot();
 }
 
 /** Keeps every join button and countdown in step with the clock. */
@@ -467,6 +483,7 @@ async function boot() {
   state.bookingMessage = null;
   state.draft = null;
   state.alerts = {};
+  state.signOutError = null;
   state.joinKinds.clear();
   document.getElementById('announcer').textContent = '';
   render();

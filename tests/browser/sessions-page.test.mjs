@@ -396,6 +396,55 @@ describe('screen states', () => {
     await context.close();
   });
 
+  test('a failed sign-out says so, keeps the user signed in, and can be tried again', async () => {
+    const coach = await newCoach(worker);
+    const player = newPlayer({ name: 'Sam Sortie' });
+    const booked = await bookAs(player, coach, slot(120));
+    const { page, context, problems } = await openPage(browser, worker, { user: player });
+    // The first sign-out meets a network error, the second a server error, the third goes through.
+    const outcomes = [
+      (route) => route.abort('connectionrefused'),
+      (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"Internal error"}}' }),
+    ];
+    let attempts = 0;
+    await page.route('**/dev/logout', (route) => {
+      attempts += 1;
+      return outcomes.length > 0 ? outcomes.shift()(route) : route.continue();
+    });
+    await page.goto(worker.url);
+    await row(page, booked.id).waitFor();
+    const signOut = page.locator('#sign-out');
+    const error = page.locator('#sign-out-error');
+    const stillSignedIn = async (who) => {
+      assert.equal(await page.locator('#who').textContent(), who);
+      assert.equal(await row(page, booked.id).locator('.session-who').textContent(), 'Coach Test');
+      assert.equal(await signOut.isEnabled(), true);
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'sign-out', 'focus stays on the button, for a retry');
+      assert.ok((await context.cookies()).some((c) => c.name === 'edgemy_session' && c.value !== ''));
+    };
+
+    await signOut.click();
+    await error.waitFor();
+    assert.equal(await error.getAttribute('role'), 'alert');
+    assert.equal(await error.textContent(), 'La déconnexion a échoué : le service ne répond pas. Vous êtes toujours connecté ; réessayez.');
+    await stillSignedIn('Connecté en tant que Sam Sortie');
+
+    await page.selectOption('#lang-switch', 'en');
+    assert.equal(await error.textContent(), 'Signing out failed: the service is not answering. You are still signed in; try again.');
+    await signOut.click();
+    await eventually(async () => (await error.textContent()) === 'Signing out failed. You are still signed in; try again.', { what: 'the server error said' });
+    await stillSignedIn('Signed in as Sam Sortie');
+
+    await signOut.click();
+    await page.locator('.picker').waitFor();
+    assert.equal(await error.isHidden(), true);
+    assert.equal(await page.locator('#who').isHidden(), true);
+    assert.equal((await context.cookies()).some((c) => c.name === 'edgemy_session' && c.value !== ''), false);
+    assert.equal(attempts, 3);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test('signed out in production: a message and the platform login link', async () => {
     const prod = await startWorker({ standin, vars: { PLATFORM_LOGIN_URL: 'https://edgemy.fr/connexion?next=sessions' } });
     try {
