@@ -1,5 +1,8 @@
 // The sessions page in real Chromium against the real Worker (workerd, local D1) and the Daily
 // stand-in: lists, join windows, the call dialog, languages, booking, and every screen state.
+// Each test makes the data it needs (fresh coaches and players; the demo users only where the
+// test is about them, on a day of the calendar of its own), so any test passes alone and in any
+// order. Where the page's time matters, the test sets the page's clock.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -38,19 +41,23 @@ async function listed(user, role, id) {
   return session;
 }
 
+/**
+ * Midnight UTC (ms) of a day of its own on the demo users' calendars, three days ahead or more.
+ * A test that books the demo coach or the demo player in the future does it inside its day, so
+ * no two tests' slots overlap whichever tests run, in whichever order.
+ */
+let demoDaysTaken = 0;
+function demoDay() {
+  const today = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+  demoDaysTaken += 1;
+  return today + (2 + demoDaysTaken) * 86_400_000;
+}
+const HOUR = 3_600_000;
+
 const row = (page, id) => page.locator(`.session[data-session-id="${id}"]`);
 const frame = (page) => page.frameLocator('#call-frame iframe');
 
 describe('sessions page', () => {
-  let open;
-  let later;
-  let past;
-  before(async () => {
-    open = await bookAs(demo.player, demoCoach, slot(10));
-    later = await bookAs(demo.player, demoCoach, slot(165));
-    past = await insertReservation(worker, { coach: demoCoach, player: demo.player, startDate: isoIn(-26 * 60), endDate: isoIn(-25 * 60) });
-  });
-
   test('the page is served with a CSP that frames only Daily and the configured stand-in', async () => {
     const res = await fetch(`${worker.url}/`);
     assert.equal(res.status, 200);
@@ -62,9 +69,14 @@ describe('sessions page', () => {
   });
 
   test('the player sees their sessions: names, offer, times in their time zone, states', async () => {
-    const { page, context, problems } = await openPage(browser, worker, { user: demo.player });
+    // The page's clock stands at 10:00 UTC of this test's own day on the demo calendars.
+    const now = demoDay() + 10 * HOUR;
+    const open = await bookAs(demo.player, demoCoach, slot(10, 60, now));
+    const later = await bookAs(demo.player, demoCoach, slot(165, 60, now));
+    const past = await insertReservation(worker, { coach: demoCoach, player: demo.player, startDate: isoIn(-26 * 60), endDate: isoIn(-25 * 60) });
+    const { page, context, problems } = await openPage(browser, worker, { user: demo.player, clockAt: now });
     await page.goto(worker.url);
-    await page.locator('.session').first().waitFor();
+    await row(page, past).waitFor();
     assert.equal(await page.locator('h1').textContent(), 'Mes sessions');
     assert.equal(await page.locator('#who').textContent(), 'Connecté en tant que Léo Dubois');
 
@@ -83,13 +95,15 @@ describe('sessions page', () => {
     assert.equal(await first.locator('button.join').textContent(), 'Rejoindre la session');
     assert.equal(await first.locator('.discord-missing').textContent(), 'Discord non connecté pour cette session');
 
+    // The player's window opens 15 min before the start: 2 h 30 from now.
     const second = row(page, later.id);
     assert.equal(await second.locator('button.join').isDisabled(), true);
-    assert.match(await second.locator('.join-state').textContent(), /^ouvre dans 2 h (2[5-9]|30)$/);
+    assert.equal(await second.locator('.join-state').textContent(), 'ouvre dans 2 h 30');
     const third = row(page, past);
     assert.equal(await third.locator('button.join').isDisabled(), true);
     assert.equal(await third.locator('.join-state').textContent(), 'Session terminée');
     assert.equal(await page.locator('[data-list="player"] h3').allTextContents().then((h) => h.join('|')), 'À venir|Passées');
+    assert.equal(await page.locator('#announcer').textContent(), '', 'a session open at load is not announced');
 
     await page.screenshot({ path: path.join(SCREENSHOTS, 'player-sessions.png'), fullPage: true });
     assert.deepEqual(problems, []);
@@ -97,14 +111,17 @@ describe('sessions page', () => {
   });
 
   test('the coach sees their players, with the coach window', async () => {
-    const { page, context, problems } = await openPage(browser, worker, { user: demo.coach });
+    const now = demoDay() + 10 * HOUR;
+    const open = await bookAs(demo.player, demoCoach, slot(10, 60, now));
+    const later = await bookAs(demo.player, demoCoach, slot(165, 60, now));
+    const { page, context, problems } = await openPage(browser, worker, { user: demo.coach, clockAt: now });
     await page.goto(worker.url);
-    await row(page, open.id).waitFor();
+    await row(page, later.id).waitFor();
     assert.equal(await page.locator('h1').textContent(), 'Mes sessions');
     assert.equal(await page.locator('[data-list="coach"] h2').textContent(), 'Avec mes joueurs');
     assert.equal(await row(page, open.id).locator('.session-who').textContent(), 'Léo Dubois');
     assert.equal(await row(page, open.id).locator('button.join').isEnabled(), true);
-    assert.match(await row(page, later.id).locator('.join-state').textContent(), /^ouvre dans 2 h (1[0-5])$/, 'coach opens 30 min before');
+    assert.equal(await row(page, later.id).locator('.join-state').textContent(), 'ouvre dans 2 h 15', 'coach opens 30 min before');
     assert.equal(await page.locator('.booking').count(), 0, 'no booking form for the coach');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'coach-sessions.png'), fullPage: true });
     assert.deepEqual(problems, []);
@@ -146,6 +163,8 @@ describe('sessions page', () => {
   });
 
   test('Join opens the call: the stand-in room shows each user in their role (coach = owner)', async () => {
+    // The one test that joins as the demo users: their session opens now, on the real clock.
+    const open = await bookAs(demo.player, demoCoach, slot(10));
     const player = await openPage(browser, worker, { user: demo.player });
     await player.page.goto(worker.url);
     await row(player.page, open.id).locator('button.join').click();
@@ -163,7 +182,8 @@ describe('sessions page', () => {
     const coachRoom = frame(coach.page).locator('main#room');
     assert.equal(await coachRoom.getAttribute('data-user-name'), 'Camille Martin');
     assert.equal(await coachRoom.getAttribute('data-role'), 'owner');
-    await eventually(async () => (await frame(player.page).locator('#participants li').count()) === 2, { what: 'both in the room', timeout: 8000 });
+    // The stand-in's room page refreshes its list every 3 s.
+    await eventually(async () => (await frame(player.page).locator('#participants li').count()) === 2, { what: 'both in the room', timeout: 30_000 });
     assert.deepEqual(
       (await frame(player.page).locator('#participants li').evaluateAll((els) => els.map((e) => `${e.dataset.userName}:${e.dataset.role}`))).sort(),
       ['Camille Martin:owner', 'Léo Dubois:participant'],
@@ -181,7 +201,10 @@ describe('sessions page', () => {
   });
 
   test('leaving closes the dialog and refreshes the list; Escape leaves too', async () => {
-    const { page, context } = await openPage(browser, worker, { user: demo.player });
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    const open = await bookAs(player, coach, slot(10));
+    const { page, context } = await openPage(browser, worker, { user: player });
     await page.goto(worker.url);
     const join = row(page, open.id).locator('button.join');
     await join.click();
@@ -202,11 +225,14 @@ describe('sessions page', () => {
   });
 
   test('an expired token shows its own message and a way back', async () => {
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    const open = await bookAs(player, coach, slot(10));
     // The room outlives the token (as after a reschedule), and Daily's clock has moved on.
     await standin.api('POST', `/rooms/${open.dailyRoomName}`, { properties: { exp: Math.floor(Date.now() / 1000) + 10 * 3600 } });
     await standin.settings({ clockOffsetSeconds: 3 * 3600 });
     try {
-      const { page, context } = await openPage(browser, worker, { user: demo.player });
+      const { page, context } = await openPage(browser, worker, { user: player });
       await page.goto(worker.url);
       await row(page, open.id).locator('button.join').click();
       const dialog = page.locator('#call-dialog');
@@ -240,22 +266,25 @@ describe('sessions page', () => {
   });
 
   test('the language switch changes the page and is remembered', async () => {
-    const { page, context } = await openPage(browser, worker, { user: demo.player });
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    const booked = await bookAs(player, coach, slot(60));
+    const { page, context } = await openPage(browser, worker, { user: player });
     await page.goto(worker.url);
-    await row(page, open.id).waitFor();
+    await row(page, booked.id).waitFor();
     await page.selectOption('#lang-switch', 'en');
     assert.equal(await page.locator('h1').textContent(), 'My sessions');
-    assert.equal(await row(page, open.id).locator('button.join').textContent(), 'Join the session');
+    assert.equal(await row(page, booked.id).locator('button.join').textContent(), 'Join the session');
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
-    assert.match(await row(page, open.id).locator('time').textContent(), /^[A-Z][a-z]+day, \d{1,2} [A-Z][a-z]+ \d{4}/);
+    assert.match(await row(page, booked.id).locator('time').textContent(), /^[A-Z][a-z]+day, \d{1,2} [A-Z][a-z]+ \d{4}/);
     await page.reload();
-    await row(page, open.id).waitFor();
+    await row(page, booked.id).waitFor();
     assert.equal(await page.locator('h1').textContent(), 'My sessions');
     await context.close();
   });
 
   test('an English-speaking user gets English by default', async () => {
-    const { page, context } = await openPage(browser, worker, { user: demo.other });
+    const { page, context } = await openPage(browser, worker, { user: newPlayer({ locale: 'en', name: 'Ada Test' }) });
     await page.goto(worker.url);
     await page.locator('.booking').waitFor();
     assert.equal(await page.locator('h1').textContent(), 'My sessions');
@@ -265,13 +294,14 @@ describe('sessions page', () => {
 
   test('the booking form creates a reservation that appears in both lists', async () => {
     const player = newPlayer({ name: 'Zoé Réserve' });
+    // 21:35 in Paris is 19:35 or 20:35 UTC: the same date, inside this test's day.
+    const day = new Date(demoDay()).toISOString().slice(0, 10);
     const { page, context } = await openPage(browser, worker, { user: player });
     await page.goto(worker.url);
     await page.locator('#book-form').waitFor();
     assert.equal(await page.locator('.empty').textContent(), 'Aucune session pour l’instant. Réservez-en une ci-dessous.');
-    const tomorrow = new Date(Date.now() + 2 * 86_400_000).toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
     await page.selectOption('#book-offer', 'ann_demo_90');
-    await page.fill('#book-date', tomorrow);
+    await page.fill('#book-date', day);
     await page.fill('#book-time', '21:35');
     await page.click('#book-form button[type=submit]');
     await eventually(async () => (await page.locator('[data-list="player"] .session').count()) === 1, { what: 'the new session listed' });
@@ -290,12 +320,15 @@ describe('sessions page', () => {
   });
 
   test('a taken slot is explained in the form, which keeps what was entered', async () => {
+    // The demo coach is booked 10:00–11:00 UTC on this test's day; the form then asks for the
+    // 90-minute offer at 10:30 UTC (a start on its 5-minute grid, days ahead).
+    const taken = demoDay() + 10 * HOUR;
+    await bookAs(newPlayer(), demoCoach, slot(0, 60, taken));
+    const start = new Date(taken + 30 * 60_000).toISOString();
     const player = newPlayer();
     const { page, context } = await openPage(browser, worker, { user: player });
     await page.goto(worker.url);
     await page.locator('#book-form').waitFor();
-    // A start on the form's 5-minute grid that overlaps the demo coach's open session.
-    const start = new Date(Math.floor(Date.parse(open.startDate) / 300_000) * 300_000).toISOString();
     const entered = { offer: 'ann_demo_90', date: new Date(start).toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' }), time: hhmm(start) };
     const form = async () => ({
       offer: await page.inputValue('#book-offer'),
@@ -361,8 +394,12 @@ describe('sessions page', () => {
     const coach = await newCoach(worker);
     const player = newPlayer();
     await standin.fault({ method: 'POST', path: '/rooms', status: 400 });
-    const r = await bookAs(player, coach, slot(600));
-    await standin.clearFaults();
+    let r;
+    try {
+      r = await bookAs(player, coach, slot(600));
+    } finally {
+      await standin.clearFaults();
+    }
     assert.equal(r.videoStatus, 'pending');
     const { page, context } = await openPage(browser, worker, { user: player });
     await page.goto(worker.url);
@@ -461,17 +498,24 @@ describe('screen states', () => {
   });
 
   test('an expired session shows its own screen', async () => {
-    const { page, context } = await openPage(browser, worker, { user: demo.player });
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    const open = await bookAs(player, coach, slot(10));
+    const { page, context } = await openPage(browser, worker, { user: player });
     await page.goto(worker.url);
-    await page.locator('.session').first().waitFor();
+    const join = row(page, open.id).locator('button.join');
+    await eventually(() => join.isEnabled(), { what: 'open session' });
     await context.clearCookies();
-    await page.locator('.session button.join:not([disabled])').first().click();
+    await join.click();
     await eventually(async () => (await page.locator('h1').textContent()) === 'Votre session a expiré', { what: 'expired screen' });
     await context.close();
   });
 
   test('an API error shows a retry that works', async () => {
-    const { page, context } = await openPage(browser, worker, { user: demo.player });
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    const booked = await bookAs(player, coach, slot(60));
+    const { page, context } = await openPage(browser, worker, { user: player });
     let failures = 1;
     await page.route('**/api/player/sessions', (route) => (failures-- > 0 ? route.abort('connectionrefused') : route.continue()));
     await page.goto(worker.url);
@@ -479,16 +523,20 @@ describe('screen states', () => {
     await retry.waitFor();
     assert.match(await page.locator('[data-list="player"] [role=alert]').textContent(), /Impossible de charger vos sessions/);
     await retry.click();
-    await page.locator('[data-list="player"] .session').first().waitFor();
+    await row(page, booked.id).waitFor();
     await context.close();
   });
 
   test('usable at 360 px wide: no horizontal scrolling, the dialog fits', async () => {
-    const { page, context } = await openPage(browser, worker, { user: demo.player, viewport: { width: 360, height: 740 } });
+    const coach = await newCoach(worker, { name: 'Coach au nom vraiment très long pour un petit écran' });
+    const player = newPlayer();
+    const open = await bookAs(player, coach, slot(10));
+    const { page, context } = await openPage(browser, worker, { user: player, viewport: { width: 360, height: 740 } });
     await page.goto(worker.url);
-    await page.locator('.session').first().waitFor();
+    const join = row(page, open.id).locator('button.join');
+    await eventually(() => join.isEnabled(), { what: 'open session' });
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360));
-    await page.locator('.session button.join:not([disabled])').first().click();
+    await join.click();
     await eventually(async () => (await page.locator('#call-dialog').getAttribute('data-state')) === 'joined', { what: 'joined' });
     const box = await page.locator('#call-dialog').boundingBox();
     assert.ok(box.width <= 360 && box.x >= 0, JSON.stringify(box));
