@@ -65,7 +65,18 @@ describe('sessions page', () => {
     assert.match(csp, new RegExp(`frame-src https://\\*\\.daily\\.co ${standin.origin};`));
     assert.match(csp, /script-src 'self' blob:;/);
     assert.match(csp, /frame-ancestors 'none'/);
-    assert.ok(!(await res.text()).includes('<script>'), 'no inline scripts');
+    assert.match(csp, /style-src 'self';/);
+    // Nothing inline that this policy would block: every script is a file, no style or handler
+    // is written in the page.
+    const html = await res.text();
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
+    assert.ok(scripts.length > 0, 'the page loads its script');
+    for (const [tag, attributes, body] of scripts) {
+      assert.match(attributes, /\ssrc="\/[^"]+"/, tag);
+      assert.equal(body.trim(), '', tag);
+    }
+    assert.doesNotMatch(html, /<style\b|\sstyle=/i, 'no inline styles');
+    assert.doesNotMatch(html, /\son[a-z]+=/i, 'no inline event handlers');
   });
 
   test('the player sees their sessions: names, offer, times in their time zone, states', async () => {
@@ -353,6 +364,8 @@ describe('sessions page', () => {
     const player = newPlayer();
     const r = await bookAs(player, coach, slot(400));
     const { page, context } = await openPage(browser, worker, { user: player });
+    const cancelRequests = [];
+    page.on('request', (req) => req.url().endsWith(`/reservations/${r.id}/cancel`) && cancelRequests.push(req.method()));
     await page.goto(worker.url);
     const item = row(page, r.id);
     await item.locator('button.cancel').click();
@@ -371,6 +384,9 @@ describe('sessions page', () => {
     assert.equal(await row(page, r.id).locator('button.join').isDisabled(), true);
     assert.equal(await row(page, r.id).locator('button.cancel').count(), 0);
     assert.equal((await worker.rows('SELECT status FROM reservations WHERE id = ?1', r.id))[0].status, 'cancelled');
+    // The cancellation's answer is drawn, so any request sent when the dialog was dismissed
+    // before has been seen: only the confirmed one was sent.
+    assert.deepEqual(cancelRequests, ['POST']);
     await context.close();
   });
 
@@ -524,6 +540,7 @@ describe('screen states', () => {
     assert.match(await page.locator('[data-list="player"] [role=alert]').textContent(), /Impossible de charger vos sessions/);
     await retry.click();
     await row(page, booked.id).waitFor();
+    assert.equal(await page.locator('[data-list="player"] [role=alert]').count(), 0);
     await context.close();
   });
 
