@@ -614,6 +614,9 @@ describe('real Daily mode', () => {
       const booked = await w.request('/reservations', { as: demo.player, json: { ...demoCoach, ...slot(10) } });
       assert.equal(booked.body.dailyRoomUrl, `https://edgemy-test.daily.co/${booked.body.dailyRoomName}`);
       const { page, context, problems } = await openPage(browser, w, { user: demo.player });
+      // The page's timers run on Playwright's clock, stopped before Join below: the test moves
+      // it past the 12 s the dialog waits instead of waiting them out.
+      await page.clock.install();
       const dailyRequests = [];
       await page.route('https://*.daily.co/**', (route) => {
         dailyRequests.push(route.request().url());
@@ -623,6 +626,8 @@ describe('real Daily mode', () => {
       page.on('request', (r) => r.resourceType() === 'script' && scripts.push(r.url()));
       await page.goto(w.url);
       const tokenAnswer = page.waitForResponse((r) => r.url().endsWith(`/reservations/${booked.body.id}/daily-token`));
+      await row(page, booked.body.id).waitFor();
+      await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1000));
       await row(page, booked.body.id).locator('button.join').click();
       const token = await (await tokenAnswer).json();
       assert.equal(token.embed, 'daily-prebuilt');
@@ -639,7 +644,9 @@ describe('real Daily mode', () => {
       // This fake Prebuilt never reports the call as started, as when a browser blocks the
       // third-party frame: the dialog then offers to open the room in a new tab.
       const fallback = page.locator('#call-fallback');
-      await eventually(() => fallback.isVisible(), { what: 'the new-tab offer', timeout: 15_000, interval: 250 });
+      assert.equal(await fallback.isHidden(), true, 'not offered before the 12 s');
+      await page.clock.fastForward(12_000);
+      await eventually(() => fallback.isVisible(), { what: 'the new-tab offer' });
       const href = new URL(await page.locator('#call-new-tab').getAttribute('href'));
       assert.equal(`${href.origin}${href.pathname}`, token.roomUrl);
       assert.equal(href.searchParams.get('t'), token.token);
