@@ -1,12 +1,13 @@
 // The sessions page: who is signed in, their sessions (as coach and/or player), the join
-// buttons with their windows, the demo booking form, and the development sign-in.
+// buttons with their windows, and, with the development sign-in on, the demo booking form and
+// the demo-user picker. In production, bookings come from the platform (POST /reservations).
 // It talks to the JSON API like any other client.
 import {
   formatDate, formatDelay, formatTime, getLocale, LOCALES, saveLocale, savedLocale, setLocale, t,
 } from './i18n.js';
 import { openCall } from './call.js';
 
-/** The coach whose offers the booking form shows (the demo catalogue). */
+/** The coach whose offers the booking form shows (the demo catalogue, development only). */
 const BOOKING_COACH_ID = 'coach_demo';
 const TICK_MS = 1000;
 
@@ -21,7 +22,14 @@ const state = {
   draft: null,
   bookingMessage: null,
   alerts: {},
+  /** Why the last sign-out failed (an ApiError), while the user is still signed in. */
+  signOutError: null,
+  /** The last join state seen of each session ("role:id" → kind), to announce its opening. */
+  joinKinds: new Map(),
 };
+
+/** Announcements waiting to be said once the page is updated. */
+const pendingAnnouncements = [];
 
 class ApiError extends Error {
   constructor(status, error) {
@@ -97,6 +105,10 @@ function applyStaticTexts() {
   who.hidden = !state.me;
   who.textContent = state.me ? t('auth.signedInAs', { name: state.me.name }) : '';
   document.getElementById('sign-out').hidden = !(state.me && state.config?.devLogin);
+  const signOutError = document.getElementById('sign-out-error');
+  signOutError.hidden = !state.signOutError;
+  const failure = state.signOutError?.code === 'network' ? 'auth.signOutFailedNetwork' : 'auth.signOutFailed';
+  signOutError.textContent = state.signOutError ? t(failure) : '';
 }
 
 // ---------------------------------------------------------------- views
@@ -151,6 +163,23 @@ function joinState(session, now) {
   return { kind: 'open' };
 }
 
+/** Records where `session` stands; a session that has just opened is to be announced. */
+function noteJoinKind(session, kind) {
+  const key = `${session.role}:${session.id}`;
+  const before = state.joinKinds.get(key);
+  state.joinKinds.set(key, kind);
+  if (before === 'upcoming' && kind === 'open') {
+    pendingAnnouncements.push(t('session.opened', { name: session.counterpart.name }));
+  }
+}
+
+/** Says what changed through the one polite live region (screen readers read it when idle). */
+function announcePending() {
+  if (pendingAnnouncements.length === 0) return;
+  document.getElementById('announcer').textContent = pendingAnnouncements.join(' ');
+  pendingAnnouncements.length = 0;
+}
+
 function joinText(js) {
   if (js.kind === 'upcoming') return t('session.opensIn', { delay: formatDelay(js.in) });
   if (js.kind === 'past') return t('session.closed');
@@ -160,6 +189,7 @@ function joinText(js) {
 
 function viewSession(session) {
   const js = joinState(session, Date.now());
+  noteJoinKind(session, js.kind);
   const stateId = `join-state-${session.id}`;
   const joinButton = h('button', {
     type: 'button',
@@ -192,10 +222,20 @@ function viewSession(session) {
       videoNote),
     h('div', { class: 'session-actions' },
       joinButton,
-      h('span', { class: 'join-state', id: stateId, 'aria-live': 'polite', text: joinText(js) }),
+      // Not a live region: a countdown rewritten every second would be read out every second.
+      // The Join button refers to it, and announcePending() says when the session opens.
+      h('span', { class: 'join-state', id: stateId, text: joinText(js) }),
       discord,
       cancel,
       alert ? h('p', { class: 'session-alert', role: 'alert', text: alert }) : null));
+}
+
+/** The booking form is a development tool: in production, bookings come from the platform. */
+const bookingFormShown = () => Boolean(state.config?.devLogin && state.me && !state.me.coachId);
+
+function emptyListKey(role) {
+  if (role === 'coach') return 'list.empty';
+  return bookingFormShown() ? 'list.emptyPlayer' : 'list.emptyPlayerPlatform';
 }
 
 function viewList(role) {
@@ -214,7 +254,7 @@ function viewList(role) {
     return section;
   }
   if (sessions.length === 0) {
-    section.append(h('p', { class: 'status empty', text: role === 'player' ? t('list.emptyPlayer') : t('list.empty') }));
+    section.append(h('p', { class: 'status empty', text: t(emptyListKey(role)) }));
     return section;
   }
   const now = Date.now();
@@ -268,7 +308,7 @@ function viewHome() {
   const isCoach = Boolean(state.me.coachId);
   if (isCoach) nodes.push(viewList('coach'));
   if (!isCoach || (state.lists.player && state.lists.player.length > 0)) nodes.push(viewList('player'));
-  if (!isCoach) nodes.push(viewBooking());
+  if (bookingFormShown()) nodes.push(viewBooking());
   return nodes;
 }
 
@@ -282,6 +322,7 @@ function render() {
     home: viewHome,
   };
   main().replaceChildren(...views[state.view]());
+  announcePending();
 }
 
 // ---------------------------------------------------------------- actions
@@ -394,12 +435,22 @@ async function devSignIn(userId) {
   await boot();
 }
 
+/** Signs out; if that fails, the user stays signed in, as they were, and can try again. */
 async function signOut() {
+  const button = document.getElementById('sign-out');
+  button.disabled = true;
   try {
     await api('/dev/logout', { method: 'POST' });
-  } finally {
-    await boot();
+  } catch (err) {
+    // The session cookie was not cleared: nothing changes on the page but the message.
+    state.signOutError = err;
+    applyStaticTexts();
+    button.disabled = false;
+    button.focus();
+    return;
   }
+  button.disabled = false;
+  await boot();
 }
 
 /** Keeps every join button and countdown in step with the clock. */
@@ -411,14 +462,18 @@ function tick() {
       const item = document.querySelector(`.session[data-session-id="${session.id}"][data-role="${role}"]`);
       if (!item) continue;
       const js = joinState(session, now);
+      noteJoinKind(session, js.kind);
       if (item.dataset.state !== js.kind) {
         item.dataset.state = js.kind;
         const button = item.querySelector('button.join');
         if (button && !document.getElementById('call-dialog').open) button.disabled = js.kind !== 'open';
       }
-      item.querySelector('.join-state').textContent = joinText(js);
+      const text = item.querySelector('.join-state');
+      const next = joinText(js);
+      if (text.textContent !== next) text.textContent = next;
     }
   }
+  announcePending();
 }
 
 async function boot() {
@@ -428,6 +483,9 @@ async function boot() {
   state.bookingMessage = null;
   state.draft = null;
   state.alerts = {};
+  state.signOutError = null;
+  state.joinKinds.clear();
+  document.getElementById('announcer').textContent = '';
   render();
   try {
     state.config = await api('/api/config');
@@ -453,7 +511,7 @@ async function boot() {
   setLocale(savedLocale() ?? state.me.locale);
   state.view = 'home';
   render();
-  await Promise.all([loadLists(), state.me.coachId ? null : loadCatalog()]);
+  await Promise.all([loadLists(), bookingFormShown() ? loadCatalog() : null]);
 }
 
 document.getElementById('lang-switch').addEventListener('change', (e) => {

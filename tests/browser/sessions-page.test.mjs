@@ -1,12 +1,15 @@
 // The sessions page in real Chromium against the real Worker (workerd, local D1) and the Daily
 // stand-in: lists, join windows, the call dialog, languages, booking, and every screen state.
+// Each test makes the data it needs (fresh coaches and players; the demo users only where the
+// test is about them, on a day of the calendar of its own), so any test passes alone and in any
+// order. Where the page's time matters, the test sets the page's clock.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startStandin } from '../support/standin.mjs';
 import { startStack, stopStack } from '../support/stack.mjs';
 import { demo, startWorker } from '../support/worker.mjs';
-import { eventually, hhmm, launchBrowser, openPage, SCREENSHOTS } from '../support/browser.mjs';
+import { eventually, hhmm, launchBrowser, liveRegionAround, openPage, SCREENSHOTS, watchLiveRegions } from '../support/browser.mjs';
 import { insertReservation, isoIn, newCoach, newPlayer, slot } from '../support/fixtures.mjs';
 
 let standin;
@@ -29,19 +32,32 @@ async function bookAs(player, coach, s) {
   return res.body;
 }
 
+/** The session `id` as `user`'s list for `role` gives it (with the window of that role). */
+async function listed(user, role, id) {
+  const res = await worker.request(`/api/${role}/sessions`, { as: user });
+  assert.equal(res.status, 200, res.text);
+  const session = res.body.sessions.find((s) => s.id === id);
+  assert.ok(session, `${id} in the ${role} list`);
+  return session;
+}
+
+/**
+ * Midnight UTC (ms) of a day of its own on the demo users' calendars, three days ahead or more.
+ * A test that books the demo coach or the demo player in the future does it inside its day, so
+ * no two tests' slots overlap whichever tests run, in whichever order.
+ */
+let demoDaysTaken = 0;
+function demoDay() {
+  const today = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+  demoDaysTaken += 1;
+  return today + (2 + demoDaysTaken) * 86_400_000;
+}
+const HOUR = 3_600_000;
+
 const row = (page, id) => page.locator(`.session[data-session-id="${id}"]`);
 const frame = (page) => page.frameLocator('#call-frame iframe');
 
 describe('sessions page', () => {
-  let open;
-  let later;
-  let past;
-  before(async () => {
-    open = await bookAs(demo.player, demoCoach, slot(10));
-    later = await bookAs(demo.player, demoCoach, slot(165));
-    past = await insertReservation(worker, { coach: demoCoach, player: demo.player, startDate: isoIn(-26 * 60), endDate: isoIn(-25 * 60) });
-  });
-
   test('the page is served with a CSP that frames only Daily and the configured stand-in', async () => {
     const res = await fetch(`${worker.url}/`);
     assert.equal(res.status, 200);
@@ -49,13 +65,29 @@ describe('sessions page', () => {
     assert.match(csp, new RegExp(`frame-src https://\\*\\.daily\\.co ${standin.origin};`));
     assert.match(csp, /script-src 'self' blob:;/);
     assert.match(csp, /frame-ancestors 'none'/);
-    assert.ok(!(await res.text()).includes('<script>'), 'no inline scripts');
+    assert.match(csp, /style-src 'self';/);
+    // Nothing inline that this policy would block: every script is a file, no style or handler
+    // is written in the page.
+    const html = await res.text();
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
+    assert.ok(scripts.length > 0, 'the page loads its script');
+    for (const [tag, attributes, body] of scripts) {
+      assert.match(attributes, /\ssrc="\/[^"]+"/, tag);
+      assert.equal(body.trim(), '', tag);
+    }
+    assert.doesNotMatch(html, /<style\b|\sstyle=/i, 'no inline styles');
+    assert.doesNotMatch(html, /\son[a-z]+=/i, 'no inline event handlers');
   });
 
   test('the player sees their sessions: names, offer, times in their time zone, states', async () => {
-    const { page, context, problems } = await openPage(browser, worker, { user: demo.player });
+    // The page's clock stands at 10:00 UTC of this test's own day on the demo calendars.
+    const now = demoDay() + 10 * HOUR;
+    const open = await bookAs(demo.player, demoCoach, slot(10, 60, now));
+    const later = await bookAs(demo.player, demoCoach, slot(165, 60, now));
+    const past = await insertReservation(worker, { coach: demoCoach, player: demo.player, startDate: isoIn(-26 * 60), endDate: isoIn(-25 * 60) });
+    const { page, context, problems } = await openPage(browser, worker, { user: demo.player, clockAt: now });
     await page.goto(worker.url);
-    await page.locator('.session').first().waitFor();
+    await row(page, past).waitFor();
     assert.equal(await page.locator('h1').textContent(), 'Mes sessions');
     assert.equal(await page.locator('#who').textContent(), 'Connecté en tant que Léo Dubois');
 
@@ -74,13 +106,15 @@ describe('sessions page', () => {
     assert.equal(await first.locator('button.join').textContent(), 'Rejoindre la session');
     assert.equal(await first.locator('.discord-missing').textContent(), 'Discord non connecté pour cette session');
 
+    // The player's window opens 15 min before the start: 2 h 30 from now.
     const second = row(page, later.id);
     assert.equal(await second.locator('button.join').isDisabled(), true);
-    assert.match(await second.locator('.join-state').textContent(), /^ouvre dans 2 h (2[5-9]|30)$/);
+    assert.equal(await second.locator('.join-state').textContent(), 'ouvre dans 2 h 30');
     const third = row(page, past);
     assert.equal(await third.locator('button.join').isDisabled(), true);
     assert.equal(await third.locator('.join-state').textContent(), 'Session terminée');
     assert.equal(await page.locator('[data-list="player"] h3').allTextContents().then((h) => h.join('|')), 'À venir|Passées');
+    assert.equal(await page.locator('#announcer').textContent(), '', 'a session open at load is not announced');
 
     await page.screenshot({ path: path.join(SCREENSHOTS, 'player-sessions.png'), fullPage: true });
     assert.deepEqual(problems, []);
@@ -88,14 +122,17 @@ describe('sessions page', () => {
   });
 
   test('the coach sees their players, with the coach window', async () => {
-    const { page, context, problems } = await openPage(browser, worker, { user: demo.coach });
+    const now = demoDay() + 10 * HOUR;
+    const open = await bookAs(demo.player, demoCoach, slot(10, 60, now));
+    const later = await bookAs(demo.player, demoCoach, slot(165, 60, now));
+    const { page, context, problems } = await openPage(browser, worker, { user: demo.coach, clockAt: now });
     await page.goto(worker.url);
-    await row(page, open.id).waitFor();
+    await row(page, later.id).waitFor();
     assert.equal(await page.locator('h1').textContent(), 'Mes sessions');
     assert.equal(await page.locator('[data-list="coach"] h2').textContent(), 'Avec mes joueurs');
     assert.equal(await row(page, open.id).locator('.session-who').textContent(), 'Léo Dubois');
     assert.equal(await row(page, open.id).locator('button.join').isEnabled(), true);
-    assert.match(await row(page, later.id).locator('.join-state').textContent(), /^ouvre dans 2 h (1[0-5])$/, 'coach opens 30 min before');
+    assert.equal(await row(page, later.id).locator('.join-state').textContent(), 'ouvre dans 2 h 15', 'coach opens 30 min before');
     assert.equal(await page.locator('.booking').count(), 0, 'no booking form for the coach');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'coach-sessions.png'), fullPage: true });
     assert.deepEqual(problems, []);
@@ -105,21 +142,40 @@ describe('sessions page', () => {
   test('Join is disabled with a live countdown before the window and enabled when it opens', async () => {
     const coach = await newCoach(worker);
     const player = newPlayer({ name: 'Nina Compte' });
-    const soon = await bookAs(player, coach, slot(15 + 1 / 6));
-    const { page, context } = await openPage(browser, worker, { user: player });
+    const soon = await bookAs(player, coach, slot(60));
+    const opensAt = Date.parse((await listed(player, 'player', soon.id)).opensAt);
+    // The page's clock stands 20 s before the player's window opens and moves only when told.
+    const { page, context, problems } = await openPage(browser, worker, { user: player, clockAt: opensAt - 20_000 });
     await page.goto(worker.url);
     const r = row(page, soon.id);
     await r.waitFor();
     assert.equal(await r.locator('button.join').isDisabled(), true);
-    const first = await r.locator('.join-state').textContent();
-    assert.match(first, /^ouvre dans \d+ s$/);
-    await eventually(async () => (await r.locator('.join-state').textContent()) !== first, { what: 'countdown to move', timeout: 3000 });
-    await eventually(() => r.locator('button.join').isEnabled(), { what: 'Join to enable', timeout: 20_000, interval: 250 });
+    assert.equal(await r.locator('.join-state').textContent(), 'ouvre dans 20 s');
+    // The countdown is in no live region, so it is not read out every second; it describes Join.
+    assert.equal(await liveRegionAround(r.locator('.join-state')), null);
+    assert.equal(await r.locator('button.join').getAttribute('aria-describedby'), await r.locator('.join-state').getAttribute('id'));
+    const liveChanges = await watchLiveRegions(page);
+
+    await page.clock.runFor(3000);
+    assert.equal(await r.locator('.join-state').textContent(), 'ouvre dans 17 s');
+    assert.equal(await r.locator('button.join').isDisabled(), true);
+    assert.deepEqual(await liveChanges(), [], 'the moving countdown changes no live region');
+
+    await page.clock.runFor(17_000);
+    assert.equal(await r.locator('button.join').isEnabled(), true);
     assert.equal(await r.locator('.join-state').textContent(), '');
+    // The opening, and only it, is announced politely.
+    assert.deepEqual(await liveChanges(), ['Votre session avec Coach Test est ouverte : vous pouvez la rejoindre.']);
+    assert.equal(await page.locator('#announcer').getAttribute('aria-live'), 'polite');
+    await page.clock.runFor(5000);
+    assert.deepEqual(await liveChanges(), [], 'said once');
+    assert.deepEqual(problems, []);
     await context.close();
   });
 
   test('Join opens the call: the stand-in room shows each user in their role (coach = owner)', async () => {
+    // The one test that joins as the demo users: their session opens now, on the real clock.
+    const open = await bookAs(demo.player, demoCoach, slot(10));
     const player = await openPage(browser, worker, { user: demo.player });
     await player.page.goto(worker.url);
     await row(player.page, open.id).locator('button.join').click();
@@ -137,7 +193,8 @@ describe('sessions page', () => {
     const coachRoom = frame(coach.page).locator('main#room');
     assert.equal(await coachRoom.getAttribute('data-user-name'), 'Camille Martin');
     assert.equal(await coachRoom.getAttribute('data-role'), 'owner');
-    await eventually(async () => (await frame(player.page).locator('#participants li').count()) === 2, { what: 'both in the room', timeout: 8000 });
+    // The stand-in's room page refreshes its list every 3 s.
+    await eventually(async () => (await frame(player.page).locator('#participants li').count()) === 2, { what: 'both in the room', timeout: 30_000 });
     assert.deepEqual(
       (await frame(player.page).locator('#participants li').evaluateAll((els) => els.map((e) => `${e.dataset.userName}:${e.dataset.role}`))).sort(),
       ['Camille Martin:owner', 'Léo Dubois:participant'],
@@ -155,7 +212,10 @@ describe('sessions page', () => {
   });
 
   test('leaving closes the dialog and refreshes the list; Escape leaves too', async () => {
-    const { page, context } = await openPage(browser, worker, { user: demo.player });
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    const open = await bookAs(player, coach, slot(10));
+    const { page, context } = await openPage(browser, worker, { user: player });
     await page.goto(worker.url);
     const join = row(page, open.id).locator('button.join');
     await join.click();
@@ -176,11 +236,14 @@ describe('sessions page', () => {
   });
 
   test('an expired token shows its own message and a way back', async () => {
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    const open = await bookAs(player, coach, slot(10));
     // The room outlives the token (as after a reschedule), and Daily's clock has moved on.
     await standin.api('POST', `/rooms/${open.dailyRoomName}`, { properties: { exp: Math.floor(Date.now() / 1000) + 10 * 3600 } });
     await standin.settings({ clockOffsetSeconds: 3 * 3600 });
     try {
-      const { page, context } = await openPage(browser, worker, { user: demo.player });
+      const { page, context } = await openPage(browser, worker, { user: player });
       await page.goto(worker.url);
       await row(page, open.id).locator('button.join').click();
       const dialog = page.locator('#call-dialog');
@@ -214,22 +277,25 @@ describe('sessions page', () => {
   });
 
   test('the language switch changes the page and is remembered', async () => {
-    const { page, context } = await openPage(browser, worker, { user: demo.player });
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    const booked = await bookAs(player, coach, slot(60));
+    const { page, context } = await openPage(browser, worker, { user: player });
     await page.goto(worker.url);
-    await row(page, open.id).waitFor();
+    await row(page, booked.id).waitFor();
     await page.selectOption('#lang-switch', 'en');
     assert.equal(await page.locator('h1').textContent(), 'My sessions');
-    assert.equal(await row(page, open.id).locator('button.join').textContent(), 'Join the session');
+    assert.equal(await row(page, booked.id).locator('button.join').textContent(), 'Join the session');
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
-    assert.match(await row(page, open.id).locator('time').textContent(), /^[A-Z][a-z]+day, \d{1,2} [A-Z][a-z]+ \d{4}/);
+    assert.match(await row(page, booked.id).locator('time').textContent(), /^[A-Z][a-z]+day, \d{1,2} [A-Z][a-z]+ \d{4}/);
     await page.reload();
-    await row(page, open.id).waitFor();
+    await row(page, booked.id).waitFor();
     assert.equal(await page.locator('h1').textContent(), 'My sessions');
     await context.close();
   });
 
   test('an English-speaking user gets English by default', async () => {
-    const { page, context } = await openPage(browser, worker, { user: demo.other });
+    const { page, context } = await openPage(browser, worker, { user: newPlayer({ locale: 'en', name: 'Ada Test' }) });
     await page.goto(worker.url);
     await page.locator('.booking').waitFor();
     assert.equal(await page.locator('h1').textContent(), 'My sessions');
@@ -239,13 +305,14 @@ describe('sessions page', () => {
 
   test('the booking form creates a reservation that appears in both lists', async () => {
     const player = newPlayer({ name: 'Zoé Réserve' });
+    // 21:35 in Paris is 19:35 or 20:35 UTC: the same date, inside this test's day.
+    const day = new Date(demoDay()).toISOString().slice(0, 10);
     const { page, context } = await openPage(browser, worker, { user: player });
     await page.goto(worker.url);
     await page.locator('#book-form').waitFor();
     assert.equal(await page.locator('.empty').textContent(), 'Aucune session pour l’instant. Réservez-en une ci-dessous.');
-    const tomorrow = new Date(Date.now() + 2 * 86_400_000).toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
     await page.selectOption('#book-offer', 'ann_demo_90');
-    await page.fill('#book-date', tomorrow);
+    await page.fill('#book-date', day);
     await page.fill('#book-time', '21:35');
     await page.click('#book-form button[type=submit]');
     await eventually(async () => (await page.locator('[data-list="player"] .session').count()) === 1, { what: 'the new session listed' });
@@ -264,12 +331,15 @@ describe('sessions page', () => {
   });
 
   test('a taken slot is explained in the form, which keeps what was entered', async () => {
+    // The demo coach is booked 10:00–11:00 UTC on this test's day; the form then asks for the
+    // 90-minute offer at 10:30 UTC (a start on its 5-minute grid, days ahead).
+    const taken = demoDay() + 10 * HOUR;
+    await bookAs(newPlayer(), demoCoach, slot(0, 60, taken));
+    const start = new Date(taken + 30 * 60_000).toISOString();
     const player = newPlayer();
     const { page, context } = await openPage(browser, worker, { user: player });
     await page.goto(worker.url);
     await page.locator('#book-form').waitFor();
-    // A start on the form's 5-minute grid that overlaps the demo coach's open session.
-    const start = new Date(Math.floor(Date.parse(open.startDate) / 300_000) * 300_000).toISOString();
     const entered = { offer: 'ann_demo_90', date: new Date(start).toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' }), time: hhmm(start) };
     const form = async () => ({
       offer: await page.inputValue('#book-offer'),
@@ -294,6 +364,8 @@ describe('sessions page', () => {
     const player = newPlayer();
     const r = await bookAs(player, coach, slot(400));
     const { page, context } = await openPage(browser, worker, { user: player });
+    const cancelRequests = [];
+    page.on('request', (req) => req.url().endsWith(`/reservations/${r.id}/cancel`) && cancelRequests.push(req.method()));
     await page.goto(worker.url);
     const item = row(page, r.id);
     await item.locator('button.cancel').click();
@@ -312,6 +384,9 @@ describe('sessions page', () => {
     assert.equal(await row(page, r.id).locator('button.join').isDisabled(), true);
     assert.equal(await row(page, r.id).locator('button.cancel').count(), 0);
     assert.equal((await worker.rows('SELECT status FROM reservations WHERE id = ?1', r.id))[0].status, 'cancelled');
+    // The cancellation's answer is drawn, so any request sent when the dialog was dismissed
+    // before has been seen: only the confirmed one was sent.
+    assert.deepEqual(cancelRequests, ['POST']);
     await context.close();
   });
 
@@ -335,8 +410,12 @@ describe('sessions page', () => {
     const coach = await newCoach(worker);
     const player = newPlayer();
     await standin.fault({ method: 'POST', path: '/rooms', status: 400 });
-    const r = await bookAs(player, coach, slot(600));
-    await standin.clearFaults();
+    let r;
+    try {
+      r = await bookAs(player, coach, slot(600));
+    } finally {
+      await standin.clearFaults();
+    }
     assert.equal(r.videoStatus, 'pending');
     const { page, context } = await openPage(browser, worker, { user: player });
     await page.goto(worker.url);
@@ -370,6 +449,55 @@ describe('screen states', () => {
     await context.close();
   });
 
+  test('a failed sign-out says so, keeps the user signed in, and can be tried again', async () => {
+    const coach = await newCoach(worker);
+    const player = newPlayer({ name: 'Sam Sortie' });
+    const booked = await bookAs(player, coach, slot(120));
+    const { page, context, problems } = await openPage(browser, worker, { user: player });
+    // The first sign-out meets a network error, the second a server error, the third goes through.
+    const outcomes = [
+      (route) => route.abort('connectionrefused'),
+      (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"Internal error"}}' }),
+    ];
+    let attempts = 0;
+    await page.route('**/dev/logout', (route) => {
+      attempts += 1;
+      return outcomes.length > 0 ? outcomes.shift()(route) : route.continue();
+    });
+    await page.goto(worker.url);
+    await row(page, booked.id).waitFor();
+    const signOut = page.locator('#sign-out');
+    const error = page.locator('#sign-out-error');
+    const stillSignedIn = async (who) => {
+      assert.equal(await page.locator('#who').textContent(), who);
+      assert.equal(await row(page, booked.id).locator('.session-who').textContent(), 'Coach Test');
+      assert.equal(await signOut.isEnabled(), true);
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'sign-out', 'focus stays on the button, for a retry');
+      assert.ok((await context.cookies()).some((c) => c.name === 'edgemy_session' && c.value !== ''));
+    };
+
+    await signOut.click();
+    await error.waitFor();
+    assert.equal(await error.getAttribute('role'), 'alert');
+    assert.equal(await error.textContent(), 'La déconnexion a échoué : le service ne répond pas. Vous êtes toujours connecté ; réessayez.');
+    await stillSignedIn('Connecté en tant que Sam Sortie');
+
+    await page.selectOption('#lang-switch', 'en');
+    assert.equal(await error.textContent(), 'Signing out failed: the service is not answering. You are still signed in; try again.');
+    await signOut.click();
+    await eventually(async () => (await error.textContent()) === 'Signing out failed. You are still signed in; try again.', { what: 'the server error said' });
+    await stillSignedIn('Signed in as Sam Sortie');
+
+    await signOut.click();
+    await page.locator('.picker').waitFor();
+    assert.equal(await error.isHidden(), true);
+    assert.equal(await page.locator('#who').isHidden(), true);
+    assert.equal((await context.cookies()).some((c) => c.name === 'edgemy_session' && c.value !== ''), false);
+    assert.equal(attempts, 3);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test('signed out in production: a message and the platform login link', async () => {
     const prod = await startWorker({ standin, vars: { PLATFORM_LOGIN_URL: 'https://edgemy.fr/connexion?next=sessions' } });
     try {
@@ -386,17 +514,24 @@ describe('screen states', () => {
   });
 
   test('an expired session shows its own screen', async () => {
-    const { page, context } = await openPage(browser, worker, { user: demo.player });
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    const open = await bookAs(player, coach, slot(10));
+    const { page, context } = await openPage(browser, worker, { user: player });
     await page.goto(worker.url);
-    await page.locator('.session').first().waitFor();
+    const join = row(page, open.id).locator('button.join');
+    await eventually(() => join.isEnabled(), { what: 'open session' });
     await context.clearCookies();
-    await page.locator('.session button.join:not([disabled])').first().click();
+    await join.click();
     await eventually(async () => (await page.locator('h1').textContent()) === 'Votre session a expiré', { what: 'expired screen' });
     await context.close();
   });
 
   test('an API error shows a retry that works', async () => {
-    const { page, context } = await openPage(browser, worker, { user: demo.player });
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    const booked = await bookAs(player, coach, slot(60));
+    const { page, context } = await openPage(browser, worker, { user: player });
     let failures = 1;
     await page.route('**/api/player/sessions', (route) => (failures-- > 0 ? route.abort('connectionrefused') : route.continue()));
     await page.goto(worker.url);
@@ -404,22 +539,70 @@ describe('screen states', () => {
     await retry.waitFor();
     assert.match(await page.locator('[data-list="player"] [role=alert]').textContent(), /Impossible de charger vos sessions/);
     await retry.click();
-    await page.locator('[data-list="player"] .session').first().waitFor();
+    await row(page, booked.id).waitFor();
+    assert.equal(await page.locator('[data-list="player"] [role=alert]').count(), 0);
     await context.close();
   });
 
   test('usable at 360 px wide: no horizontal scrolling, the dialog fits', async () => {
-    const { page, context } = await openPage(browser, worker, { user: demo.player, viewport: { width: 360, height: 740 } });
+    const coach = await newCoach(worker, { name: 'Coach au nom vraiment très long pour un petit écran' });
+    const player = newPlayer();
+    const open = await bookAs(player, coach, slot(10));
+    const { page, context } = await openPage(browser, worker, { user: player, viewport: { width: 360, height: 740 } });
     await page.goto(worker.url);
-    await page.locator('.session').first().waitFor();
+    const join = row(page, open.id).locator('button.join');
+    await eventually(() => join.isEnabled(), { what: 'open session' });
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360));
-    await page.locator('.session button.join:not([disabled])').first().click();
+    await join.click();
     await eventually(async () => (await page.locator('#call-dialog').getAttribute('data-state')) === 'joined', { what: 'joined' });
     const box = await page.locator('#call-dialog').boundingBox();
     assert.ok(box.width <= 360 && box.x >= 0, JSON.stringify(box));
     await page.screenshot({ path: path.join(SCREENSHOTS, 'call-open-360px.png') });
     await page.keyboard.press('Escape');
     await context.close();
+  });
+});
+
+describe('the booking form, a development tool', () => {
+  test('with the development sign-in, a player gets the form for the demo catalogue', async () => {
+    const { page, context, problems } = await openPage(browser, worker, { user: newPlayer() });
+    await page.goto(worker.url);
+    await page.locator('#book-form').waitFor();
+    assert.equal(await page.locator('#book-title').textContent(), 'Réserver une session');
+    assert.equal(await page.locator('.booking .status').textContent(), 'avec Camille Martin');
+    assert.deepEqual(
+      (await page.locator('#book-offer option').allTextContents()).sort(),
+      ['Coaching cash game NL50 · 90 min', 'Revue de mains MTT · 60 min'],
+    );
+    assert.equal(await page.locator('.empty').textContent(), 'Aucune session pour l’instant. Réservez-en une ci-dessous.');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('in production there is no form, and an empty list says where sessions come from', async () => {
+    const prod = await startWorker({ standin, vars: {} });
+    try {
+      const cases = [
+        [newPlayer(), 'Aucune session pour l’instant. Les sessions que vous réservez avec un coach sur Edgemy apparaîtront ici.'],
+        [newPlayer({ locale: 'en' }), 'No sessions yet. Sessions you book with a coach on Edgemy will show up here.'],
+      ];
+      for (const [player, empty] of cases) {
+        const { page, context, problems } = await openPage(browser, prod, { user: player });
+        const catalogRequests = [];
+        page.on('request', (r) => r.url().includes('/api/coaches/') && catalogRequests.push(r.url()));
+        await page.goto(prod.url);
+        await page.locator('.empty').waitFor();
+        assert.equal(await page.locator('.empty').textContent(), empty);
+        // Everything the page asks for has been answered and drawn: still no form.
+        await page.waitForLoadState('networkidle');
+        assert.equal(await page.locator('.booking, #book-form').count(), 0);
+        assert.deepEqual(catalogRequests, [], 'the demo catalogue is not even fetched');
+        assert.deepEqual(problems, []);
+        await context.close();
+      }
+    } finally {
+      await prod.stop();
+    }
   });
 });
 
@@ -431,6 +614,9 @@ describe('real Daily mode', () => {
       const booked = await w.request('/reservations', { as: demo.player, json: { ...demoCoach, ...slot(10) } });
       assert.equal(booked.body.dailyRoomUrl, `https://edgemy-test.daily.co/${booked.body.dailyRoomName}`);
       const { page, context, problems } = await openPage(browser, w, { user: demo.player });
+      // The page's timers run on Playwright's clock, stopped before Join below: the test moves
+      // it past the 12 s the dialog waits instead of waiting them out.
+      await page.clock.install();
       const dailyRequests = [];
       await page.route('https://*.daily.co/**', (route) => {
         dailyRequests.push(route.request().url());
@@ -440,6 +626,8 @@ describe('real Daily mode', () => {
       page.on('request', (r) => r.resourceType() === 'script' && scripts.push(r.url()));
       await page.goto(w.url);
       const tokenAnswer = page.waitForResponse((r) => r.url().endsWith(`/reservations/${booked.body.id}/daily-token`));
+      await row(page, booked.body.id).waitFor();
+      await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1000));
       await row(page, booked.body.id).locator('button.join').click();
       const token = await (await tokenAnswer).json();
       assert.equal(token.embed, 'daily-prebuilt');
@@ -456,7 +644,9 @@ describe('real Daily mode', () => {
       // This fake Prebuilt never reports the call as started, as when a browser blocks the
       // third-party frame: the dialog then offers to open the room in a new tab.
       const fallback = page.locator('#call-fallback');
-      await eventually(() => fallback.isVisible(), { what: 'the new-tab offer', timeout: 15_000, interval: 250 });
+      assert.equal(await fallback.isHidden(), true, 'not offered before the 12 s');
+      await page.clock.fastForward(12_000);
+      await eventually(() => fallback.isVisible(), { what: 'the new-tab offer' });
       const href = new URL(await page.locator('#call-new-tab').getAttribute('href'));
       assert.equal(`${href.origin}${href.pathname}`, token.roomUrl);
       assert.equal(href.searchParams.get('t'), token.token);

@@ -20,7 +20,6 @@ describe('concurrent bookings', () => {
   test(`${CONCURRENT} concurrent overlapping bookings of one coach, ${ROUNDS} times: one 201 each time`, async () => {
     const coach = await newCoach(worker);
     const players = Array.from({ length: CONCURRENT }, () => newPlayer());
-    const created = [];
     for (let round = 0; round < ROUNDS; round++) {
       const base = 24 * 60 + round * 180; // each round in its own 3-hour block
       const anchor = Date.now();
@@ -36,12 +35,10 @@ describe('concurrent bookings', () => {
       assert.ok(answers.filter((a) => a.status === 409).every((a) => a.body.error.code === 'slot_taken'));
       const [{ n }] = await worker.rows(
         "SELECT COUNT(*) AS n FROM reservations WHERE coach_id = ?1 AND status = 'confirmed' AND start_at >= ?2 AND start_at < ?3",
-        coach.coachId, unix(isoIn(base - 1)), unix(isoIn(base + 120)),
+        coach.coachId, unix(isoIn(base - 1, anchor)), unix(isoIn(base + 120, anchor)),
       );
       assert.equal(n, 1, `round ${round}: one row in D1`);
-      created.push(n);
     }
-    assert.equal(created.length, ROUNDS);
   });
 
   test(`${CONCURRENT} concurrent bookings of one player with ${CONCURRENT} coaches at once: one 201`, async () => {
@@ -57,7 +54,7 @@ describe('concurrent bookings', () => {
       assert.equal(answers.filter((a) => a.status === 201).length, 1, `round ${round}`);
       const [{ n }] = await worker.rows(
         "SELECT COUNT(*) AS n FROM reservations WHERE player_id = ?1 AND status = 'confirmed' AND start_at >= ?2 AND start_at < ?3",
-        player.id, unix(isoIn(base - 1)), unix(isoIn(base + 120)),
+        player.id, unix(isoIn(base - 1, anchor)), unix(isoIn(base + 120, anchor)),
       );
       assert.equal(n, 1);
     }

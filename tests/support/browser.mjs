@@ -23,19 +23,53 @@ export async function launchBrowser() {
 /**
  * A page in a fresh context (French, Paris time unless told otherwise), signed in as `user`
  * through the session cookie when a user is given. CSP violations are collected.
+ * With `clockAt` (ms since the epoch), the page's clock stands still at that instant from the
+ * first script on, and moves only with `page.clock.runFor` / `fastForward` (Playwright's clock;
+ * the Worker keeps the real time).
  */
-export async function openPage(browser, worker, { user, locale = 'fr-FR', timezoneId = 'Europe/Paris', viewport } = {}) {
+export async function openPage(browser, worker, { user, locale = 'fr-FR', timezoneId = 'Europe/Paris', viewport, clockAt } = {}) {
   const context = await browser.newContext({ locale, timezoneId, viewport: viewport ?? { width: 1100, height: 800 } });
   if (user) {
     await context.addCookies([{ name: 'edgemy_session', value: sessionToken(user), url: worker.url, httpOnly: true, sameSite: 'Lax' }]);
   }
   const page = await context.newPage();
+  if (clockAt !== undefined) {
+    await page.clock.install({ time: clockAt });
+    await page.clock.pauseAt(clockAt);
+  }
   const problems = [];
   page.on('console', (msg) => {
     if (msg.type() === 'error' && /Content Security Policy|Refused to/.test(msg.text())) problems.push(msg.text());
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   return { context, page, problems };
+}
+
+/** What makes an element part of a live region (whose changes screen readers read out). */
+const LIVE_REGION = '[aria-live]:not([aria-live="off"]), [role="status"], [role="alert"], [role="log"], output';
+
+/** The live region around `locator`'s element, as HTML, or null when it is in none. */
+export const liveRegionAround = (locator) =>
+  locator.evaluate((el, selector) => el.closest(selector)?.outerHTML ?? null, LIVE_REGION);
+
+/**
+ * Starts recording every change inside a live region of `page`; returns a function that gives
+ * the texts those regions had after each change since the last call (and forgets them).
+ */
+export async function watchLiveRegions(page) {
+  await page.evaluate((selector) => {
+    window.__liveChanges = [];
+    new MutationObserver((records) => {
+      const regions = new Set();
+      for (const record of records) {
+        const node = record.target.nodeType === Node.ELEMENT_NODE ? record.target : record.target.parentElement;
+        const region = node?.closest(selector);
+        if (region) regions.add(region);
+      }
+      for (const region of regions) window.__liveChanges.push(region.textContent);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  }, LIVE_REGION);
+  return () => page.evaluate(() => window.__liveChanges.splice(0));
 }
 
 /** Polls `fn` until it returns a truthy value or `timeout` ms pass; returns that value. */
