@@ -14,7 +14,10 @@ use serde_json::json;
 use crate::state::{Presence, Shared};
 use crate::token::{self, Claims};
 
+/// What the page says, in one language.
 struct Texts {
+    /// The page's `lang`.
+    lang: &'static str,
     title: &'static str,
     you_are: &'static str,
     owner: &'static str,
@@ -30,6 +33,7 @@ struct Texts {
 }
 
 const FR: Texts = Texts {
+    lang: "fr",
     title: "Salon vidéo (simulateur Daily)",
     you_are: "Vous êtes",
     owner: "propriétaire du salon",
@@ -45,6 +49,7 @@ const FR: Texts = Texts {
 };
 
 const EN: Texts = Texts {
+    lang: "en",
     title: "Video room (Daily stand-in)",
     you_are: "You are",
     owner: "room owner",
@@ -59,6 +64,7 @@ const EN: Texts = Texts {
     meeting_full: "The room is full.",
 };
 
+/// Text made safe for HTML, in content and in quoted attributes.
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -67,6 +73,7 @@ fn escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// Who a token's holder is present as.
 fn presence_key(c: &Claims) -> String {
     crate::state::presence_key(c.ud.as_deref(), c.u.as_deref())
 }
@@ -115,6 +122,7 @@ fn admit(
     Ok((claims, present, texts))
 }
 
+/// What the page says for a daily-js error type.
 fn message_of(error: &str, t: &Texts) -> &'static str {
     match error {
         "nbf-token" => t.nbf_token,
@@ -125,6 +133,7 @@ fn message_of(error: &str, t: &Texts) -> &'static str {
     }
 }
 
+/// The participant list's items: each name with its role.
 fn participants_html(list: &[Presence], t: &Texts) -> String {
     list.iter()
         .map(|p| {
@@ -138,18 +147,24 @@ fn participants_html(list: &[Presence], t: &Texts) -> String {
         .collect()
 }
 
+/// `GET /{name}?t=…`: the room as the token's holder joins it, or the reason they cannot.
 pub async fn page(
     State(shared): State<Shared>,
     Path(room): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let lang_of = |t: &Texts| if std::ptr::eq(t, &EN) { "en" } else { "fr" };
-    let lang;
-    let body = match admit(&shared, &room, q.get("t").map(String::as_str)) {
-        Ok((claims, present, t)) => {
-            lang = lang_of(t);
-            format!(
-                r#"<main id="room" data-state="joined" data-room="{room}" data-user-name="{name}" data-role="{role}" data-owner="{owner}" data-exp="{exp}" data-eject="{eject}" data-left="{left}" data-owner-label="{owner_label}" data-participant-label="{participant_label}">
+    let (body, t) = match admit(&shared, &room, q.get("t").map(String::as_str)) {
+        Ok((claims, present, t)) => (joined_html(&room, &claims, &present, t), t),
+        Err((error, t)) => (error_html(&room, error, t), t),
+    };
+    page_response(t.lang, &body)
+}
+
+/// The page's `<main>` for someone who joined: who they are, who is in the room, and what
+/// the script needs (expiry, ejection, labels) in data attributes.
+fn joined_html(room: &str, claims: &Claims, present: &[Presence], t: &Texts) -> String {
+    format!(
+        r#"<main id="room" data-state="joined" data-room="{room}" data-user-name="{name}" data-role="{role}" data-owner="{owner}" data-exp="{exp}" data-eject="{eject}" data-left="{left}" data-owner-label="{owner_label}" data-participant-label="{participant_label}">
 <h1>{title}</h1>
 <p class="room">{room}</p>
 <p id="you">{you_are} <strong>{name}</strong> ({role_label})</p>
@@ -157,36 +172,40 @@ pub async fn page(
 <ul id="participants">{list}</ul>
 <button id="leave" type="button">{leave}</button>
 </main>"#,
-                room = escape(&room),
-                name = escape(claims.u.as_deref().unwrap_or("?")),
-                role = if claims.o { "owner" } else { "participant" },
-                owner = claims.o,
-                exp = claims.exp.unwrap_or(0),
-                eject = claims.ejt.unwrap_or(false),
-                left = escape(t.left),
-                owner_label = t.owner,
-                participant_label = t.participant,
-                title = t.title,
-                you_are = t.you_are,
-                role_label = if claims.o { t.owner } else { t.participant },
-                in_room = t.in_room,
-                list = participants_html(&present, t),
-                leave = t.leave,
-            )
-        }
-        Err((error, t)) => {
-            lang = lang_of(t);
-            format!(
-                r#"<main id="room" data-state="error" data-error="{error}" data-room="{room}">
+        room = escape(room),
+        name = escape(claims.u.as_deref().unwrap_or("?")),
+        role = if claims.o { "owner" } else { "participant" },
+        owner = claims.o,
+        exp = claims.exp.unwrap_or(0),
+        eject = claims.ejt.unwrap_or(false),
+        left = escape(t.left),
+        owner_label = t.owner,
+        participant_label = t.participant,
+        title = t.title,
+        you_are = t.you_are,
+        role_label = if claims.o { t.owner } else { t.participant },
+        in_room = t.in_room,
+        list = participants_html(present, t),
+        leave = t.leave,
+    )
+}
+
+/// The page's `<main>` for someone who cannot join: the daily-js error type and its message.
+fn error_html(room: &str, error: &str, t: &Texts) -> String {
+    format!(
+        r#"<main id="room" data-state="error" data-error="{error}" data-room="{room}">
 <h1>{title}</h1>
 <p id="error" role="alert">{message}</p>
 </main>"#,
-                room = escape(&room),
-                title = t.title,
-                message = message_of(error, t),
-            )
-        }
-    };
+        room = escape(room),
+        title = t.title,
+        message = message_of(error, t),
+    )
+}
+
+/// The whole page around its `<main>`, uncached and sent without a referrer (its address
+/// holds the token).
+fn page_response(lang: &str, body: &str) -> Response {
     let html = format!(
         r#"<!doctype html>
 <html lang="{lang}">
@@ -269,6 +288,7 @@ const ROOM_JS: &str = r#"// Room page behaviour: strip the token from the addres
 })();
 "#;
 
+/// `GET /__standin/room.js`: the room page's script.
 pub async fn script() -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
@@ -277,11 +297,14 @@ pub async fn script() -> Response {
         .into_response()
 }
 
+/// Who is in a room now, as JSON.
 fn presence_response(shared: &Shared, room: &str) -> Response {
     let list = shared.lock().unwrap().present(room);
     Json(json!({ "participants": list })).into_response()
 }
 
+/// `POST /__standin/rooms/{name}/presence?t=…`: keeps the token's holder present (joining
+/// them if need be, as the page does); 403 with the daily-js error type if they cannot join.
 pub async fn heartbeat(
     State(shared): State<Shared>,
     Path(room): Path<String>,
@@ -293,6 +316,8 @@ pub async fn heartbeat(
     }
 }
 
+/// `DELETE /__standin/rooms/{name}/presence?t=…`: the token's holder leaves the room; 403 for
+/// a token that is not valid for it.
 pub async fn leave(
     State(shared): State<Shared>,
     Path(room): Path<String>,
