@@ -32,11 +32,11 @@ pub fn now() -> Instant {
 /// A JSON response. API answers are personal, so no cache may keep them.
 pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, AppError> {
     let body = serde_json::to_string(value).map_err(|e| AppError::Internal(e.to_string()))?;
-    json_text(status, body)
+    Ok(json_text(status, body)?)
 }
 
-/// A JSON response from its text, sent as is.
-pub fn json_text(status: u16, body: String) -> Result<Response, AppError> {
+/// A JSON response from its text, sent as is, never cached.
+pub fn json_text(status: u16, body: String) -> worker::Result<Response> {
     let mut response = Response::from_bytes(body.into_bytes())?.with_status(status);
     let headers = response.headers_mut();
     headers.set("Content-Type", "application/json")?;
@@ -49,11 +49,11 @@ pub fn error_response(err: &AppError) -> worker::Result<Response> {
     if let Some(detail) = err.log_detail() {
         console_error!("{} {}: {}", err.status(), err.code(), detail);
     }
-    let mut response = Response::from_json(&err.body())?.with_status(err.status());
-    let headers = response.headers_mut();
-    headers.set("Cache-Control", "no-store")?;
+    let mut response = json_text(err.status(), err.body().to_string())?;
     if let Some(seconds) = err.retry_after() {
-        headers.set("Retry-After", &seconds.to_string())?;
+        response
+            .headers_mut()
+            .set("Retry-After", &seconds.to_string())?;
     }
     Ok(response)
 }

@@ -46,7 +46,7 @@ impl Answer {
         Self {
             status: 201,
             body: serde_json::to_string(view).expect("views always serialize"),
-            location: Some(format!("/reservations/{}", view.id)),
+            location: Some(location_of(&view.id)),
         }
     }
 
@@ -77,6 +77,11 @@ impl Answer {
     }
 }
 
+/// Where a created reservation is read back (`Location`).
+fn location_of(id: &str) -> String {
+    format!("/reservations/{id}")
+}
+
 /// The answer to a request whose key an earlier request holds.
 fn replay(record: keys::KeyRecord, hash: &str) -> Result<Outcome, AppError> {
     if record.request_hash != hash {
@@ -86,8 +91,7 @@ fn replay(record: keys::KeyRecord, hash: &str) -> Result<Outcome, AppError> {
         (Some(status), Some(body)) => Ok(Outcome {
             answer: Answer {
                 status,
-                location: (status == 201)
-                    .then(|| format!("/reservations/{}", record.reservation_id)),
+                location: (status == 201).then(|| location_of(&record.reservation_id)),
                 body,
             },
             replayed: true,
@@ -235,7 +239,7 @@ impl Booking<'_> {
             key.map(|key| answer.kept_for(self.db, &self.player.user_id, key, id))
                 .transpose()
         };
-        let name = policy::room_name(&self.daily.room_prefix, id);
+        let name = self.daily.room_prefix.room_for(id);
         let request = policy::create_request(&name, &booking.slot, self.player.locale);
         match DailyClient::new(self.daily).create_room(&request).await {
             Ok(room) => {

@@ -22,7 +22,7 @@ pub fn room_name(daily: &DailyConfig, row: &ReservationRow) -> Result<RoomName, 
         status: 0,
         detail: format!("reservation id {} is not a UUID", row.id),
     })?;
-    Ok(policy::room_name(&daily.room_prefix, id))
+    Ok(daily.room_prefix.room_for(id))
 }
 
 /// Makes sure the room exists for the reservation's current window: create it (or read back

@@ -1,4 +1,4 @@
-//! What a session's Daily room is (pure): its name, its properties for a slot, the request that
+//! What a session's Daily room is (pure): its properties for a slot, the request that
 //! moves it to a new window, the state the reservation records, and how patiently the
 //! scheduled handler retries.
 
@@ -6,7 +6,7 @@ use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
 use crate::daily::api::{CreateRoom, RoomProperties, UpdateRoom, WindowProperties};
-use crate::domain::ids::{ReservationId, RoomName, RoomPrefix};
+use crate::domain::ids::RoomName;
 use crate::domain::locale::Locale;
 use crate::domain::time::Slot;
 use crate::domain::window::{room_expiry, Role};
@@ -21,12 +21,6 @@ pub enum VideoStatus {
     Ready,
     Deleted,
     Failed,
-}
-
-/// The room of one reservation: `{prefix}-{id}`, deterministic, so a retried creation finds the
-/// room an earlier attempt made instead of making a second one.
-pub fn room_name(prefix: &RoomPrefix, id: ReservationId) -> RoomName {
-    prefix.room_for(id)
 }
 
 /// A private two-person room that closes (and ejects) 30 minutes after the session ends, in
@@ -76,6 +70,7 @@ pub fn heal_backoff(attempts: i64) -> TimeDelta {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::{ReservationId, RoomPrefix};
     use crate::domain::time::parse_rfc3339;
     use serde_json::json;
 
@@ -90,7 +85,7 @@ mod tests {
     #[test]
     fn session_room_request_has_exactly_the_documented_shape() {
         let id = ReservationId::parse("0b9d0e4e-3c8a-4d9f-9a52-6a1f7e2b5c10").unwrap();
-        let name = room_name(&RoomPrefix::default(), id);
+        let name = RoomPrefix::default().room_for(id);
         let body = serde_json::to_value(create_request(&name, &slot(), Locale::Fr)).unwrap();
         assert_eq!(
             body,
