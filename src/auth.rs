@@ -1,7 +1,8 @@
 //! Edgemy session JWTs: HS256 tokens (RFC 7519) issued by the platform, verified here with
-//! jwt-compact: the algorithm pinned to HS256, the signature checked before any claim is read,
-//! `exp` required and `nbf` honoured with a 30 s leeway, `iss` and `aud` checked. Pure: the key
-//! and the clock are arguments.
+//! jwt-compact as RFC 8725 asks: the algorithm pinned to HS256, a `typ` other than `JWT` and any
+//! `crit` header refused, the signature checked before any claim is read, `exp` required and
+//! `nbf` honoured with a 30 s leeway (fractional NumericDates accepted), `iss` and `aud` checked.
+//! Pure: the key and the clock are arguments.
 
 use chrono::TimeDelta;
 use jwt_compact::alg::Hs256;
@@ -43,6 +44,28 @@ pub enum AuthError {
     WrongAudience,
     #[error("session token claims incomplete: {0}")]
     BadClaims(String),
+    #[error("session token header not accepted: {0}")]
+    UnsupportedHeader(&'static str),
+}
+
+/// The header parameters jwt-compact leaves to us.
+#[derive(Debug, Clone, Deserialize)]
+struct HeaderExtensions {
+    /// Extensions the recipient must understand (RFC 7515 §4.1.11): we understand none.
+    #[serde(default)]
+    crit: Option<serde_json::Value>,
+}
+
+/// Refuses headers that announce something other than a plain session JWT.
+fn check_header(header: &Header<HeaderExtensions>) -> Result<(), AuthError> {
+    if header.other_fields.crit.is_some() {
+        return Err(AuthError::UnsupportedHeader("crit"));
+    }
+    match header.token_type.as_deref() {
+        None => Ok(()),
+        Some(typ) if typ.eq_ignore_ascii_case("JWT") => Ok(()),
+        Some(_) => Err(AuthError::UnsupportedHeader("typ")),
+    }
 }
 
 /// `aud`: one string or a list of strings (RFC 7519 §4.1.3).
@@ -108,7 +131,9 @@ fn rejected(e: ValidationError) -> AuthError {
 
 /// Verifies a session token and returns who it is for.
 pub fn verify(token: &str, config: &AuthConfig, now: Instant) -> Result<Identity, AuthError> {
-    let untrusted = UntrustedToken::new(token).map_err(|_| AuthError::Malformed)?;
+    let untrusted =
+        UntrustedToken::<HeaderExtensions>::try_from(token).map_err(|_| AuthError::Malformed)?;
+    check_header(untrusted.header())?;
     let token = Hs256
         .validator::<SessionClaims>(config.jwt_key.hs256())
         .validate(&untrusted)
@@ -341,6 +366,38 @@ mod tests {
             verify(&t, &config(), now()),
             Err(AuthError::BadClaims(_))
         ));
+    }
+
+    #[test]
+    fn rejects_crit_and_foreign_token_types() {
+        let secret = "unit-test-session-secret";
+        let crit = json!({"alg": "HS256", "typ": "JWT", "crit": ["exp"], "exp": 1});
+        assert_eq!(
+            verify(&forge(crit, claims(), secret), &config(), now()),
+            Err(AuthError::UnsupportedHeader("crit"))
+        );
+        let access_token = json!({"alg": "HS256", "typ": "at+jwt"});
+        assert_eq!(
+            verify(&forge(access_token, claims(), secret), &config(), now()),
+            Err(AuthError::UnsupportedHeader("typ"))
+        );
+        for accepted in [
+            json!({"alg": "HS256"}),
+            json!({"alg": "HS256", "typ": "jwt"}),
+        ] {
+            assert!(verify(&forge(accepted, claims(), secret), &config(), now()).is_ok());
+        }
+    }
+
+    #[test]
+    fn fractional_numeric_dates_are_accepted() {
+        let mut c = claims();
+        let iat = c["iat"].as_i64().unwrap();
+        c["iat"] = json!(iat as f64 + 0.25);
+        c["nbf"] = json!(iat as f64 + 0.5);
+        c["exp"] = json!(iat as f64 + 3600.75);
+        let token = forge(hs256(), c, "unit-test-session-secret");
+        assert!(verify(&token, &config(), now()).is_ok());
     }
 
     fn verified_with(change: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Identity {

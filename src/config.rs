@@ -115,12 +115,34 @@ impl DailyConfig {
     }
 }
 
+/// How much one player may book: caps against floods of bookings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookingLimits {
+    /// Confirmed reservations not yet over that one player may hold (`MAX_UPCOMING_PER_PLAYER`).
+    pub max_upcoming: u32,
+    /// How far ahead a session may start (`BOOKING_HORIZON_DAYS`).
+    pub horizon_days: u32,
+}
+
+impl Default for BookingLimits {
+    fn default() -> Self {
+        Self {
+            max_upcoming: 20,
+            horizon_days: 180,
+        }
+    }
+}
+
 /// The whole configuration. Each part fails on its own, so a missing Daily key does not
 /// stop sign-in or the session lists from working.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub auth: Result<AuthConfig, ConfigError>,
     pub daily: Result<DailyConfig, ConfigError>,
+    pub limits: Result<BookingLimits, ConfigError>,
+    /// Origins other than the Worker's own that may call the API from a browser
+    /// (`ALLOWED_ORIGINS`, comma-separated), as `scheme://host[:port]`.
+    pub allowed_origins: Vec<String>,
     pub dev_login: bool,
     /// Where the sessions page sends signed-out users.
     pub login_url: String,
@@ -136,6 +158,10 @@ impl Config {
         Self {
             auth: auth_config(&get),
             daily: daily_config(&get),
+            limits: booking_limits(&get),
+            allowed_origins: get("ALLOWED_ORIGINS")
+                .map(|list| origins(&list))
+                .unwrap_or_default(),
             dev_login: get("DEV_LOGIN").as_deref() == Some("true"),
             login_url: get("PLATFORM_LOGIN_URL")
                 .unwrap_or_else(|| DEFAULT_PLATFORM_LOGIN_URL.to_owned()),
@@ -178,6 +204,51 @@ fn millis(
             name,
             reason: "must be a number of milliseconds from 1 to 60000".into(),
         })
+}
+
+/// A whole number from `range`, or `default` when unset.
+fn count(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    range: std::ops::RangeInclusive<u32>,
+    default: u32,
+) -> Result<u32, ConfigError> {
+    let Some(raw) = get(name) else {
+        return Ok(default);
+    };
+    raw.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| ConfigError::Invalid {
+            name,
+            reason: format!(
+                "must be a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        })
+}
+
+fn booking_limits(get: &impl Fn(&str) -> Option<String>) -> Result<BookingLimits, ConfigError> {
+    let defaults = BookingLimits::default();
+    Ok(BookingLimits {
+        max_upcoming: count(
+            get,
+            "MAX_UPCOMING_PER_PLAYER",
+            1..=1000,
+            defaults.max_upcoming,
+        )?,
+        horizon_days: count(get, "BOOKING_HORIZON_DAYS", 1..=3650, defaults.horizon_days)?,
+    })
+}
+
+/// `https://a.example, https://b.example/` → the origins, as browsers send them in `Origin`.
+fn origins(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
+        .filter(|o| !o.is_empty())
+        .collect()
 }
 
 fn daily_config(get: &impl Fn(&str) -> Option<String>) -> Result<DailyConfig, ConfigError> {
@@ -342,6 +413,51 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn booking_limits_default_and_can_be_set() {
+        assert_eq!(config(FULL).limits, Ok(BookingLimits::default()));
+        let mut pairs = FULL.to_vec();
+        pairs.extend([
+            ("MAX_UPCOMING_PER_PLAYER", "5"),
+            ("BOOKING_HORIZON_DAYS", "30"),
+        ]);
+        assert_eq!(
+            config(&pairs).limits,
+            Ok(BookingLimits {
+                max_upcoming: 5,
+                horizon_days: 30
+            })
+        );
+        for bad in ["0", "-1", "many", "99999"] {
+            let mut pairs = FULL.to_vec();
+            pairs.push(("BOOKING_HORIZON_DAYS", bad));
+            assert!(
+                matches!(
+                    config(&pairs).limits,
+                    Err(ConfigError::Invalid {
+                        name: "BOOKING_HORIZON_DAYS",
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn allowed_origins_are_a_normalized_list() {
+        assert!(config(FULL).allowed_origins.is_empty());
+        let mut pairs = FULL.to_vec();
+        pairs.push((
+            "ALLOWED_ORIGINS",
+            " https://Edgemy.fr/ ,https://app.edgemy.fr,, ",
+        ));
+        assert_eq!(
+            config(&pairs).allowed_origins,
+            ["https://edgemy.fr", "https://app.edgemy.fr"]
+        );
     }
 
     #[test]

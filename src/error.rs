@@ -20,7 +20,13 @@ pub enum AppError {
     #[error("no such reservation")]
     ReservationNotFound,
     #[error("this method is not allowed here")]
-    MethodNotAllowed,
+    MethodNotAllowed { allow: String },
+    #[error("send the request body as application/json")]
+    UnsupportedMediaType,
+    #[error("requests from other sites are not accepted")]
+    CrossSiteRequest,
+    #[error("too many changes in a short time; retry later")]
+    RateLimited { retry_after: u32 },
     #[error("the request body is not valid JSON")]
     InvalidJson,
     #[error("the request body is larger than {limit} bytes")]
@@ -53,6 +59,8 @@ pub enum AppError {
     DailyNotConfigured(ConfigError),
     #[error("sign-in is not configured: {0}")]
     AuthNotConfigured(ConfigError),
+    #[error("booking limits are misconfigured: {0}")]
+    LimitsNotConfigured(ConfigError),
     #[error("the video service is unavailable, try again shortly")]
     VideoUnavailable(DailyError),
     #[error("the video service refused the request")]
@@ -94,7 +102,10 @@ impl AppError {
             | AppError::ReservationNotFound
             | AppError::CoachNotFound
             | AppError::UnknownDemoUser => 404,
-            AppError::MethodNotAllowed => 405,
+            AppError::MethodNotAllowed { .. } => 405,
+            AppError::UnsupportedMediaType => 415,
+            AppError::CrossSiteRequest => 403,
+            AppError::RateLimited { .. } => 429,
             AppError::InvalidJson | AppError::InvalidIdempotencyKey => 400,
             AppError::IdempotencyKeyReused => 422,
             AppError::IdempotencyKeyInFlight | AppError::SessionStarted => 409,
@@ -109,12 +120,16 @@ impl AppError {
                 | B::CoachMismatch
                 | B::AnnouncementInactive
                 | B::SelfBooking
+                | B::StartTooFar { .. }
+                | B::TooManyUpcoming { .. }
                 | B::DurationMismatch { .. } => 422,
             },
             AppError::NotACoach => 403,
             AppError::NotOpenYet { .. } => 409,
             AppError::SessionEnded | AppError::ReservationCancelled => 410,
-            AppError::DailyNotConfigured(_) | AppError::AuthNotConfigured(_) => 503,
+            AppError::DailyNotConfigured(_)
+            | AppError::AuthNotConfigured(_)
+            | AppError::LimitsNotConfigured(_) => 503,
             AppError::VideoUnavailable(_) => 503,
             AppError::VideoRejected(_) => 502,
             AppError::Internal(_) => 500,
@@ -127,7 +142,10 @@ impl AppError {
             AppError::Unauthenticated(_) => "unauthenticated",
             AppError::NotFound => "not_found",
             AppError::ReservationNotFound => "reservation_not_found",
-            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::MethodNotAllowed { .. } => "method_not_allowed",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::CrossSiteRequest => "cross_site_request",
+            AppError::RateLimited { .. } => "rate_limited",
             AppError::InvalidJson => "invalid_json",
             AppError::InvalidIdempotencyKey => "invalid_idempotency_key",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
@@ -139,6 +157,8 @@ impl AppError {
                 B::Input(input) => input_code(input),
                 B::EmptySlot(_) => "invalid_time_range",
                 B::StartInPast => "start_in_past",
+                B::StartTooFar { .. } => "start_too_far",
+                B::TooManyUpcoming { .. } => "too_many_upcoming",
                 B::AnnouncementNotFound => "announcement_not_found",
                 B::CoachMismatch => "announcement_coach_mismatch",
                 B::AnnouncementInactive => "announcement_inactive",
@@ -154,6 +174,7 @@ impl AppError {
             AppError::ReservationCancelled => "reservation_cancelled",
             AppError::DailyNotConfigured(_) => "daily_not_configured",
             AppError::AuthNotConfigured(_) => "auth_not_configured",
+            AppError::LimitsNotConfigured(_) => "booking_not_configured",
             AppError::VideoUnavailable(_) => "video_unavailable",
             AppError::VideoRejected(_) => "video_error",
             AppError::Internal(_) => "internal",
@@ -165,6 +186,15 @@ impl AppError {
         match self {
             AppError::VideoUnavailable(_) => Some(5),
             AppError::IdempotencyKeyInFlight => Some(1),
+            AppError::RateLimited { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
+    /// The methods a path answers, for the `Allow` header of a 405.
+    pub fn allow(&self) -> Option<&str> {
+        match self {
+            AppError::MethodNotAllowed { allow } => Some(allow),
             _ => None,
         }
     }
@@ -174,7 +204,9 @@ impl AppError {
         match self {
             AppError::Internal(d) => Some(d.clone()),
             AppError::VideoUnavailable(e) | AppError::VideoRejected(e) => Some(e.to_string()),
-            AppError::DailyNotConfigured(e) | AppError::AuthNotConfigured(e) => Some(e.to_string()),
+            AppError::DailyNotConfigured(e)
+            | AppError::AuthNotConfigured(e)
+            | AppError::LimitsNotConfigured(e) => Some(e.to_string()),
             _ => None,
         }
     }
@@ -204,10 +236,19 @@ impl AppError {
             AppError::NotOpenYet { opens_at } => {
                 extra.insert("opensAt".into(), json!(time::format(*opens_at)));
             }
+            AppError::Booking(BookingError::StartTooFar { latest, .. }) => {
+                extra.insert("latestStart".into(), json!(time::format(*latest)));
+            }
+            AppError::Booking(BookingError::TooManyUpcoming { limit }) => {
+                extra.insert("limit".into(), json!(limit));
+            }
             AppError::DailyNotConfigured(
                 ConfigError::Missing(name) | ConfigError::Invalid { name, .. },
             )
             | AppError::AuthNotConfigured(
+                ConfigError::Missing(name) | ConfigError::Invalid { name, .. },
+            )
+            | AppError::LimitsNotConfigured(
                 ConfigError::Missing(name) | ConfigError::Invalid { name, .. },
             ) => {
                 extra.insert("variable".into(), json!(name));

@@ -3,6 +3,8 @@
 
 use std::future::Future;
 
+use futures_util::StreamExt;
+
 use chrono::Utc;
 use serde::Serialize;
 use worker::{console_error, Request, Response};
@@ -50,10 +52,12 @@ pub fn error_response(err: &AppError) -> worker::Result<Response> {
         console_error!("{} {}: {}", err.status(), err.code(), detail);
     }
     let mut response = json_text(err.status(), err.body().to_string())?;
+    let headers = response.headers_mut();
     if let Some(seconds) = err.retry_after() {
-        response
-            .headers_mut()
-            .set("Retry-After", &seconds.to_string())?;
+        headers.set("Retry-After", &seconds.to_string())?;
+    }
+    if let Some(allow) = err.allow() {
+        headers.set("Allow", allow)?;
     }
     Ok(response)
 }
@@ -68,24 +72,142 @@ pub async fn respond(
     }
 }
 
-/// Reads a JSON body of at most `MAX_BODY_BYTES`.
+/// Reads a JSON body of at most `MAX_BODY_BYTES`. The cap holds while the body streams in: a
+/// larger body, announced or chunked, is refused as soon as it passes the cap, unread beyond.
 pub async fn read_json(req: &mut Request) -> Result<serde_json::Value, AppError> {
+    let too_large = AppError::PayloadTooLarge {
+        limit: MAX_BODY_BYTES,
+    };
     let declared = req
         .headers()
         .get("Content-Length")?
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Err(AppError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES,
-        });
+        return Err(too_large);
     }
-    let bytes = req.bytes().await.map_err(|_| AppError::InvalidJson)?;
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(AppError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES,
-        });
+    if req.inner().body().is_none() {
+        return Err(AppError::InvalidJson);
     }
-    serde_json::from_slice(&bytes).map_err(|_| AppError::InvalidJson)
+    let mut body = Vec::with_capacity(declared.unwrap_or(1024));
+    let mut chunks = req.stream()?;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|_| AppError::InvalidJson)?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|_| AppError::InvalidJson)
+}
+
+/// The origin (`scheme://host[:port]`) a request was sent to.
+fn own_origin(req: &Request) -> worker::Result<String> {
+    Ok(req.url()?.origin().ascii_serialization())
+}
+
+/// `Origin` of a request, if a browser sent one and it is allowed to call the API: our own
+/// origin, or one listed in `ALLOWED_ORIGINS`. `Err` for any other origin.
+fn allowed_origin(
+    req: &Request,
+    config: &Config,
+) -> worker::Result<Result<Option<String>, AppError>> {
+    let Some(origin) = req.headers().get("Origin")? else {
+        return Ok(Ok(None));
+    };
+    let origin = origin.trim().to_ascii_lowercase();
+    Ok(
+        if origin == own_origin(req)? || config.allowed_origins.contains(&origin) {
+            Ok(Some(origin))
+        } else {
+            Err(AppError::CrossSiteRequest)
+        },
+    )
+}
+
+/// What a state-changing request must show before anything runs: it comes from our own pages
+/// or an origin listed in `ALLOWED_ORIGINS`, never from another site, and its body, if any, is
+/// JSON. A form post
+/// from another site can carry the session cookie; it can carry neither JSON nor our origin.
+pub fn check_write(req: &Request, config: &Config, body_optional: bool) -> Result<(), AppError> {
+    let origin = allowed_origin(req, config)??;
+    let listed = origin.is_some_and(|origin| config.allowed_origins.contains(&origin));
+    let fetch_site = req.headers().get("Sec-Fetch-Site")?;
+    if !listed && fetch_site.is_some_and(|site| site.eq_ignore_ascii_case("cross-site")) {
+        return Err(AppError::CrossSiteRequest);
+    }
+    let content_type = req.headers().get("Content-Type")?;
+    let is_json = content_type.as_deref().is_some_and(|value| {
+        let media_type = value.split(';').next().unwrap_or_default().trim();
+        media_type.eq_ignore_ascii_case("application/json")
+    });
+    let empty = req.inner().body().is_none()
+        || req.headers().get("Content-Length")?.as_deref() == Some("0");
+    let no_body = content_type.is_none() && empty;
+    if is_json || (body_optional && no_body) {
+        Ok(())
+    } else {
+        Err(AppError::UnsupportedMediaType)
+    }
+}
+
+/// Headers every answer carries: no MIME sniffing, no referrer, HSTS on HTTPS, and CORS for an
+/// origin listed in `ALLOWED_ORIGINS`. Read from the request before it is handled.
+pub struct Finishing {
+    https: bool,
+    cors_origin: Option<String>,
+}
+
+impl Finishing {
+    pub fn of(req: &Request, config: &Config) -> worker::Result<Self> {
+        let url = req.url()?;
+        let cors_origin = match allowed_origin(req, config)? {
+            Ok(Some(origin)) if origin != url.origin().ascii_serialization() => Some(origin),
+            _ => None,
+        };
+        Ok(Self {
+            https: url.scheme() == "https",
+            cors_origin,
+        })
+    }
+
+    pub fn apply(&self, response: &mut Response) -> worker::Result<()> {
+        let headers = response.headers_mut();
+        headers.set("X-Content-Type-Options", "nosniff")?;
+        headers.set("Referrer-Policy", "no-referrer")?;
+        if self.https {
+            headers.set("Strict-Transport-Security", HSTS)?;
+        }
+        if let Some(origin) = &self.cors_origin {
+            for (name, value) in cors_headers(origin) {
+                headers.set(name, &value)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// HTTPS only, for a year, subdomains included.
+const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+/// What a listed origin may do: send credentials and our headers, read our answers' headers.
+fn cors_headers(origin: &str) -> [(&'static str, String); 6] {
+    [
+        ("Access-Control-Allow-Origin", origin.to_owned()),
+        ("Access-Control-Allow-Credentials", "true".into()),
+        (
+            "Access-Control-Allow-Methods",
+            "GET, HEAD, POST, PATCH".into(),
+        ),
+        (
+            "Access-Control-Allow-Headers",
+            "Authorization, Content-Type, Idempotency-Key".into(),
+        ),
+        (
+            "Access-Control-Expose-Headers",
+            "Location, Retry-After, Idempotent-Replayed".into(),
+        ),
+        ("Vary", "Origin".into()),
+    ]
 }
 
 /// The session token: `Authorization: Bearer …` first, else the `edgemy_session` cookie.

@@ -82,7 +82,21 @@ enum Route {
     DevLogout,
 }
 
-/// Finds the route of a request, and its one path parameter if it has one.
+/// The `Allow` header of a path: its methods, and `HEAD` wherever `GET` is.
+fn allow_header(candidates: &[(Method, Route)]) -> String {
+    let mut methods: Vec<&str> = Vec::with_capacity(candidates.len() + 2);
+    for (method, _) in candidates {
+        methods.push(method.as_ref());
+        if *method == Method::Get {
+            methods.push("HEAD");
+        }
+    }
+    methods.push("OPTIONS");
+    methods.join(", ")
+}
+
+/// Finds the route of a request, and its one path parameter if it has one. `HEAD` is answered
+/// as `GET` is (the runtime drops the body); any other method the path does not take is 405.
 fn route(method: &Method, path: &str) -> std::result::Result<(Route, Option<String>), AppError> {
     use Method::{Get, Patch, Post};
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -103,23 +117,57 @@ fn route(method: &Method, path: &str) -> std::result::Result<(Route, Option<Stri
         ["dev", "logout"] => (&[(Post, Route::DevLogout)], None),
         _ => return Err(AppError::NotFound),
     };
+    let wanted = if *method == Method::Head {
+        &Get
+    } else {
+        method
+    };
     let (_, route) = candidates
         .iter()
-        .find(|(m, _)| m == method)
-        .ok_or(AppError::MethodNotAllowed)?;
+        .find(|(m, _)| m == wanted)
+        .ok_or_else(|| AppError::MethodNotAllowed {
+            allow: allow_header(candidates),
+        })?;
     Ok((*route, param.filter(|p| !p.is_empty()).map(str::to_owned)))
+}
+
+/// Answers `OPTIONS`: the path's methods, and CORS headers for an allowed origin (added by
+/// `http::Finishing::apply`).
+fn options(path_error: AppError) -> Result<Response> {
+    match path_error {
+        AppError::MethodNotAllowed { allow } => {
+            let mut response = Response::empty()?.with_status(204);
+            response.headers_mut().set("Allow", &allow)?;
+            Ok(response)
+        }
+        other => http::error_response(&other),
+    }
 }
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let (route, param) = match route(&req.method(), &req.path()) {
-        Ok(found) => found,
-        Err(e) => return http::error_response(&e),
-    };
     let config = config(&env);
-    let instrument = config.instrument;
+    let finishing = http::Finishing::of(&req, &config)?;
+    let method = req.method();
+    let mut response = match route(&method, &req.path()) {
+        Err(e) if method == Method::Options => options(e),
+        Err(e) => http::error_response(&e),
+        Ok((route, param)) => {
+            let body_optional = matches!(route, Route::Cancel | Route::DevLogout);
+            let writes = matches!(method, Method::Post | Method::Patch);
+            match writes.then(|| http::check_write(&req, &config, body_optional)) {
+                Some(Err(e)) => http::error_response(&e),
+                _ => dispatch(route, req, Ctx { env, config, param }).await,
+            }
+        }
+    }?;
+    finishing.apply(&mut response)?;
+    Ok(response)
+}
+
+async fn dispatch(route: Route, req: Request, ctx: Ctx) -> Result<Response> {
+    let instrument = ctx.config.instrument;
     db::take_round_trips();
-    let ctx = Ctx { env, config, param };
     let mut response = match route {
         Route::Healthz => Response::ok("ok"),
         Route::Page => respond(api::page::index(req, ctx)).await,

@@ -12,12 +12,18 @@ pub mod views;
 
 use std::rc::Rc;
 
-use worker::Env;
+use worker::{console_warn, Env};
 
-use crate::config::{Config, DailyConfig};
+use crate::config::{BookingLimits, Config, DailyConfig};
 use crate::db::{self, reservations::ReservationRow};
 use crate::domain::ids::{ReservationId, UserId};
 use crate::error::AppError;
+
+/// The rate limiting binding of changes (`[[ratelimits]]` in wrangler.toml).
+const WRITE_LIMITER: &str = "WRITE_LIMITER";
+
+/// The period of `WRITE_LIMITER` (its `simple.period`): how long a limited user waits at most.
+const WRITE_LIMIT_PERIOD_SECONDS: u32 = 60;
 
 /// What every handler receives: the bindings, the configuration, and the route's parameter.
 pub struct Ctx {
@@ -28,6 +34,34 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The booking limits, or the error that names the misconfigured variable.
+    pub fn limits(&self) -> Result<BookingLimits, AppError> {
+        self.config
+            .limits
+            .clone()
+            .map_err(AppError::LimitsNotConfigured)
+    }
+
+    /// Counts one change by `user` (booking, reschedule, cancel) against their rate limit, the
+    /// `WRITE_LIMITER` binding: `429 rate_limited` past it. Without the binding (a deployment
+    /// that lacks it), changes are not limited and each one says so in the log.
+    pub async fn limit_writes(&self, user: &UserId) -> Result<(), AppError> {
+        let limiter = match self.env.rate_limiter(WRITE_LIMITER) {
+            Ok(limiter) => limiter,
+            Err(e) => {
+                console_warn!("no {WRITE_LIMITER} binding, changes are not rate limited: {e}");
+                return Ok(());
+            }
+        };
+        if limiter.limit(user.to_string()).await?.success {
+            Ok(())
+        } else {
+            Err(AppError::RateLimited {
+                retry_after: WRITE_LIMIT_PERIOD_SECONDS,
+            })
+        }
+    }
+
     /// The Daily settings, or the error that names what is missing.
     pub fn daily(&self) -> Result<&DailyConfig, AppError> {
         self.config

@@ -41,6 +41,7 @@ fn answer(outcome: Outcome) -> Result<Response, AppError> {
 pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let now = http::now();
     let player = http::identity(&req, &ctx.config, now)?;
+    ctx.limit_writes(&player.user_id).await?;
     let daily = ctx.daily()?;
     let key = idempotency_key(&req)?;
     let body = http::read_json(&mut req).await?;
@@ -48,6 +49,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let booking = Booking {
         db: &db,
         daily,
+        limits: ctx.limits()?,
         player: &player,
         now,
     };
@@ -67,6 +69,7 @@ pub async fn cancel(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let now = http::now();
     let config = &ctx.config;
     let who = http::identity(&req, config, now)?;
+    ctx.limit_writes(&who.user_id).await?;
     let row = super::reservation_of(&ctx, &who.user_id).await?;
     if row.status == ReservationStatus::Cancelled {
         return http::json(200, &ReservationView::from(row));
@@ -99,6 +102,7 @@ pub async fn reschedule(mut req: Request, ctx: Ctx) -> Result<Response, AppError
     let now = http::now();
     let config = &ctx.config;
     let who = http::identity(&req, config, now)?;
+    ctx.limit_writes(&who.user_id).await?;
     let daily = ctx.daily()?;
     let change = Reschedule::try_from(&http::read_json(&mut req).await?)?;
     let row = super::reservation_of(&ctx, &who.user_id).await?;
@@ -114,7 +118,7 @@ pub async fn reschedule(mut req: Request, ctx: Ctx) -> Result<Response, AppError
     if let Some(err) = refuse_state(&row) {
         return Err(err);
     }
-    change.check(&row.slot(), now)?;
+    change.check(&row.slot(), now, ctx.limits()?.horizon_days)?;
 
     let db = db::database(&ctx.env)?;
     if !reservations::reschedule_if_free(&db, &row, &change.slot, now).await? {
@@ -122,14 +126,13 @@ pub async fn reschedule(mut req: Request, ctx: Ctx) -> Result<Response, AppError
         return Err(refuse_state(&again).unwrap_or(BookingError::SlotTaken.into()));
     }
     let moved = super::reservation_of(&ctx, &who.user_id).await?;
-    match rooms::move_room(daily, &moved).await {
-        Ok(room) => {
-            reservations::record_room(&db, &moved.id, &room).await?;
+    let id = moved.id.clone();
+    match rooms::follow(&db, daily, moved).await? {
+        Ok(true) => {}
+        Ok(false) => {
+            console_warn!("reservation {id}: moved again meanwhile; room left to the retries")
         }
-        Err(e) => console_warn!(
-            "reservation {}: room not moved yet, left to the retries: {e}",
-            moved.id
-        ),
+        Err(e) => console_warn!("reservation {id}: room not moved yet, left to the retries: {e}"),
     }
     let row = super::reservation_of(&ctx, &who.user_id).await?;
     http::json(200, &ReservationView::from(row))

@@ -15,7 +15,7 @@ use worker::{console_warn, D1Database, D1PreparedStatement};
 
 use crate::api::views::ReservationView;
 use crate::auth::Identity;
-use crate::config::DailyConfig;
+use crate::config::{BookingLimits, DailyConfig};
 use crate::daily::api::Room;
 use crate::daily::client::DailyClient;
 use crate::db::{self, catalog, idempotency as keys, reservations};
@@ -114,6 +114,7 @@ enum Inserted {
 pub struct Booking<'a> {
     pub db: &'a D1Database,
     pub daily: &'a DailyConfig,
+    pub limits: BookingLimits,
     pub player: &'a Identity,
     pub now: Instant,
 }
@@ -126,7 +127,9 @@ impl Booking<'_> {
         key: Option<&IdempotencyKey>,
     ) -> Result<Outcome, AppError> {
         let hash = fingerprint(body);
-        let parsed = NewBooking::try_from(body).and_then(|b| b.check_timing(self.now).map(|()| b));
+        let horizon = self.limits.horizon_days;
+        let parsed =
+            NewBooking::try_from(body).and_then(|b| b.check_timing(self.now, horizon).map(|()| b));
         let booking = match parsed {
             Ok(booking) => booking,
             Err(e) => return self.refuse_invalid(e.into(), key, &hash).await,
@@ -166,7 +169,11 @@ impl Booking<'_> {
         loop {
             let id = ReservationId::from_random_bytes(*uuid::Uuid::new_v4().as_bytes());
             let (db, player, now) = (self.db, self.player, self.now);
-            let done = reservations::insert_if_free(db, id, booking, player, now, claim).await?;
+            let guard = reservations::Guard {
+                now,
+                max_upcoming: self.limits.max_upcoming,
+            };
+            let done = reservations::insert_if_free(db, id, booking, player, guard, claim).await?;
             match (done.claimed, done.reservation) {
                 (true, true) => return Ok(Inserted::Stored(id)),
                 (true, false) => return Ok(Inserted::Refused(id)),
@@ -243,7 +250,8 @@ impl Booking<'_> {
         let request = policy::create_request(&name, &booking.slot, self.player.locale);
         match DailyClient::new(self.daily).create_room(&request).await {
             Ok(room) => {
-                let record = reservations::set_room(self.db, &id.to_string(), &room)?;
+                let record =
+                    reservations::set_room(self.db, &id.to_string(), &room, &booking.slot)?;
                 let answer = created(Some(room));
                 let statements = std::iter::once(record).chain(keep(&answer)?).collect();
                 match db::batch(self.db, statements).await {
@@ -265,6 +273,22 @@ impl Booking<'_> {
         Ok(answer)
     }
 
+    /// Why the guarded insert refused a booking: the offer's rules first, then the player's cap
+    /// on upcoming sessions, else the slot is taken.
+    async fn why_refused(&self, booking: &NewBooking) -> Result<BookingError, AppError> {
+        let offer = catalog::find_offer(self.db, &booking.announcement_id).await?;
+        if let Err(refusal) = booking.check_offer(offer.as_ref(), &self.player.user_id) {
+            return Ok(refusal);
+        }
+        let limit = self.limits.max_upcoming;
+        let upcoming =
+            reservations::count_upcoming(self.db, &self.player.user_id, self.now).await?;
+        if upcoming >= i64::from(limit) {
+            return Ok(BookingError::TooManyUpcoming { limit });
+        }
+        Ok(BookingError::SlotTaken)
+    }
+
     /// The insert was refused: say why (the offer's rules first, else the slot is taken), and
     /// keep that answer under the key. A server fault is not an answer to keep: the claim is
     /// given up so that a retry runs the request again.
@@ -275,15 +299,10 @@ impl Booking<'_> {
         key: Option<&IdempotencyKey>,
     ) -> Result<Outcome, AppError> {
         let user = &self.player.user_id;
-        let refusal = catalog::find_offer(self.db, &booking.announcement_id)
+        let refusal = self
+            .why_refused(booking)
             .await
-            .map(|offer| {
-                let refusal = booking
-                    .check_offer(offer.as_ref(), user)
-                    .err()
-                    .unwrap_or(BookingError::SlotTaken);
-                Answer::error(&refusal.into())
-            });
+            .map(|refusal| Answer::error(&refusal.into()));
         let Some(key) = key else {
             return Ok(refusal?.fresh());
         };

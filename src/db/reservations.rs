@@ -69,18 +69,28 @@ pub struct Inserted {
     pub claimed: bool,
 }
 
-/// Stores a booking if, and only if, the offer matches and neither the coach nor the player has
-/// another live session in that slot: one guarded statement, so two concurrent bookings cannot
-/// both pass the check. In the same atomic batch: the player's profile is refreshed and, with
-/// an Idempotency-Key, the key is claimed; the insert then happens only under this claim.
+/// What the guarded insert checks besides the slot.
+#[derive(Debug, Clone, Copy)]
+pub struct Guard {
+    pub now: Instant,
+    /// The player's confirmed reservations not yet over must stay below this.
+    pub max_upcoming: u32,
+}
+
+/// Stores a booking if, and only if, the offer matches, the player holds fewer than
+/// `max_upcoming` sessions not yet over, and neither the coach nor the player has another live
+/// session in that slot: one guarded statement, so two concurrent bookings cannot both pass the
+/// checks. In the same atomic batch: the player's profile is refreshed and, with an
+/// Idempotency-Key, the key is claimed; the insert then happens only under this claim.
 pub async fn insert_if_free(
     db: &D1Database,
     id: ReservationId,
     booking: &NewBooking,
     player: &Identity,
-    now: Instant,
+    guard: Guard,
     key: Option<(&IdempotencyKey, &str)>,
 ) -> Result<Inserted, AppError> {
+    let now = guard.now;
     let claimed_by_this_request = match key {
         Some(_) => {
             "AND EXISTS (SELECT 1 FROM idempotency_keys k
@@ -97,6 +107,8 @@ pub async fn insert_if_free(
            AND a.duration_minutes * 60 = ?6 - ?5
            AND c.user_id <> ?4
            {claimed_by_this_request}
+           AND (SELECT COUNT(*) FROM reservations u
+                WHERE u.player_id = ?4 AND u.status = 'confirmed' AND u.end_at > ?7) < ?9
            AND NOT EXISTS (
              SELECT 1 FROM reservations r
              WHERE r.status <> 'cancelled' AND r.start_at < ?6 AND r.end_at > ?5
@@ -113,7 +125,8 @@ pub async fn insert_if_free(
         booking.slot.start().timestamp(),
         booking.slot.end().timestamp(),
         now.timestamp(),
-        key.map(|(k, _)| k.as_str())
+        key.map(|(k, _)| k.as_str()),
+        guard.max_upcoming
     )?;
     let mut statements = Vec::with_capacity(3);
     if let Some((k, hash)) = key {
@@ -167,24 +180,68 @@ pub async fn find_for_participant(
     .await?)
 }
 
-/// Records the Daily room of a live reservation: `ready`. Changes no row if the reservation was
-/// cancelled meanwhile (the caller then removes the room).
-pub fn set_room(db: &D1Database, id: &str, room: &Room) -> Result<D1PreparedStatement, AppError> {
+/// How many confirmed reservations of a player are not over yet.
+pub async fn count_upcoming(
+    db: &D1Database,
+    player: &UserId,
+    now: Instant,
+) -> Result<i64, AppError> {
+    #[derive(Deserialize)]
+    struct Count {
+        n: i64,
+    }
+    let row = super::first::<Count>(query!(
+        db,
+        "SELECT COUNT(*) AS n FROM reservations
+         WHERE player_id = ?1 AND status = 'confirmed' AND end_at > ?2",
+        player.as_str(),
+        now.timestamp()
+    )?)
+    .await?;
+    Ok(row.map_or(0, |c| c.n))
+}
+
+/// Records the Daily room of a live reservation as `ready`, if the reservation still has the
+/// window the room was set to (compare-and-set on the slot). Changes no row if it was cancelled
+/// or moved meanwhile: the caller then removes the room, or moves it again.
+pub fn set_room(
+    db: &D1Database,
+    id: &str,
+    room: &Room,
+    slot: &Slot,
+) -> Result<D1PreparedStatement, AppError> {
     Ok(query!(
         db,
         "UPDATE reservations
          SET daily_room_name = ?2, daily_room_url = ?3, video_status = 'ready',
              video_attempts = 0, video_retry_at = 0
-         WHERE id = ?1 AND status = 'confirmed'",
+         WHERE id = ?1 AND status = 'confirmed' AND start_at = ?4 AND end_at = ?5",
         id,
         &room.name,
-        &room.url
+        &room.url,
+        slot.start().timestamp(),
+        slot.end().timestamp()
     )?)
 }
 
-/// [`set_room`], run alone: `false` if the reservation was cancelled meanwhile.
-pub async fn record_room(db: &D1Database, id: &str, room: &Room) -> Result<bool, AppError> {
-    Ok(super::run(set_room(db, id, room)?).await? == 1)
+/// [`set_room`], run alone: `false` if the reservation was cancelled or moved meanwhile.
+pub async fn record_room(
+    db: &D1Database,
+    id: &str,
+    room: &Room,
+    slot: &Slot,
+) -> Result<bool, AppError> {
+    Ok(super::run(set_room(db, id, room, slot)?).await? == 1)
+}
+
+/// A reservation as it stands now, whoever asks (the shell has checked who may see it).
+pub async fn find(db: &D1Database, id: &str) -> Result<Option<ReservationRow>, AppError> {
+    Ok(super::first::<ReservationRow>(query!(
+        db,
+        &format!("{SELECT_RESERVATION} WHERE r.id = ?1"),
+        id
+    )?)
+    .await?)
 }
 
 /// A failed attempt of the scheduled handler: try again later, or give up (`failed`).

@@ -1,6 +1,7 @@
 //! A booking request, read once from the JSON body into a domain value, and the rules it must
 //! satisfy.
 
+use chrono::TimeDelta;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -17,6 +18,10 @@ pub enum BookingError {
     EmptySlot(#[from] EmptySlot),
     #[error("startDate must be in the future")]
     StartInPast,
+    #[error("sessions can be booked at most {days} days ahead")]
+    StartTooFar { latest: Instant, days: u32 },
+    #[error("a player may hold at most {limit} upcoming sessions")]
+    TooManyUpcoming { limit: u32 },
     #[error("no announcement with this id")]
     AnnouncementNotFound,
     #[error("this announcement does not belong to coachId")]
@@ -125,12 +130,30 @@ impl TryFrom<&Value> for Reschedule {
     }
 }
 
+/// A slot must start in the future, and at most `horizon_days` ahead.
+fn check_start(slot: &Slot, now: Instant, horizon_days: u32) -> Result<(), BookingError> {
+    if slot.start() <= now {
+        return Err(BookingError::StartInPast);
+    }
+    let latest = now + TimeDelta::days(i64::from(horizon_days));
+    if slot.start() > latest {
+        return Err(BookingError::StartTooFar {
+            latest,
+            days: horizon_days,
+        });
+    }
+    Ok(())
+}
+
 impl Reschedule {
-    /// The new slot starts in the future and lasts as long as the old one.
-    pub fn check(&self, current: &Slot, now: Instant) -> Result<(), BookingError> {
-        if self.slot.start() <= now {
-            return Err(BookingError::StartInPast);
-        }
+    /// The new slot starts in the future, within the horizon, and lasts as long as the old one.
+    pub fn check(
+        &self,
+        current: &Slot,
+        now: Instant,
+        horizon_days: u32,
+    ) -> Result<(), BookingError> {
+        check_start(&self.slot, now, horizon_days)?;
         if self.slot.length() != current.length() {
             return Err(BookingError::DurationMismatch {
                 expected: current.minutes(),
@@ -142,12 +165,9 @@ impl Reschedule {
 }
 
 impl NewBooking {
-    /// Rules that need only the clock.
-    pub fn check_timing(&self, now: Instant) -> Result<(), BookingError> {
-        if self.slot.start() <= now {
-            return Err(BookingError::StartInPast);
-        }
-        Ok(())
+    /// Rules that need only the clock: the slot starts in the future, within the horizon.
+    pub fn check_timing(&self, now: Instant, horizon_days: u32) -> Result<(), BookingError> {
+        check_start(&self.slot, now, horizon_days)
     }
 
     /// Rules that need the offer: it exists, belongs to the coach, is active, is not the
@@ -263,11 +283,46 @@ mod tests {
         let booking = NewBooking::try_from(&body()).unwrap();
         let before = parse_rfc3339("2026-11-24T17:59:59Z").unwrap();
         let at_start = parse_rfc3339("2026-11-24T18:00:00Z").unwrap();
-        assert_eq!(booking.check_timing(before), Ok(()));
+        assert_eq!(booking.check_timing(before, 180), Ok(()));
         assert_eq!(
-            booking.check_timing(at_start),
+            booking.check_timing(at_start, 180),
             Err(BookingError::StartInPast)
         );
+    }
+
+    #[test]
+    fn start_must_be_within_the_horizon() {
+        let now = parse_rfc3339("2026-11-24T12:00:00Z").unwrap();
+        let latest = parse_rfc3339("2027-05-23T12:00:00Z").unwrap();
+        let slot = |start: &str, end: &str| json!({"startDate": start, "endDate": end});
+        let at_horizon = slot("2027-05-23T12:00:00Z", "2027-05-23T13:00:00Z");
+        let booking = NewBooking::try_from(&with_slot(&at_horizon)).unwrap();
+        assert_eq!(booking.check_timing(now, 180), Ok(()));
+        let too_far = BookingError::StartTooFar { latest, days: 180 };
+        for (start, end) in [
+            ("2027-05-23T12:00:01Z", "2027-05-23T13:00:01Z"),
+            ("9999-12-31T23:00:00-01:00", "10000-01-01T01:00:00Z"),
+            ("9999-12-31T22:00:00Z", "9999-12-31T23:00:00Z"),
+        ] {
+            let Ok(booking) = NewBooking::try_from(&with_slot(&slot(start, end))) else {
+                continue; // refused as input already
+            };
+            assert_eq!(
+                booking.check_timing(now, 180),
+                Err(too_far.clone()),
+                "{start}"
+            );
+            let current = NewBooking::try_from(&body()).unwrap().slot;
+            let change = Reschedule { slot: booking.slot };
+            assert_eq!(change.check(&current, now, 180), Err(too_far.clone()));
+        }
+    }
+
+    fn with_slot(slot: &Value) -> Value {
+        let mut b = body();
+        b["startDate"] = slot["startDate"].clone();
+        b["endDate"] = slot["endDate"].clone();
+        b
     }
 
     #[test]
@@ -276,13 +331,17 @@ mod tests {
         let now = parse_rfc3339("2026-11-24T12:00:00Z").unwrap();
         let later = json!({"startDate": "2026-11-25T18:00:00Z", "endDate": "2026-11-25T19:00:00Z"});
         assert_eq!(
-            Reschedule::try_from(&later).unwrap().check(&current, now),
+            Reschedule::try_from(&later)
+                .unwrap()
+                .check(&current, now, 180),
             Ok(())
         );
         let longer =
             json!({"startDate": "2026-11-25T18:00:00Z", "endDate": "2026-11-25T19:30:00Z"});
         assert_eq!(
-            Reschedule::try_from(&longer).unwrap().check(&current, now),
+            Reschedule::try_from(&longer)
+                .unwrap()
+                .check(&current, now, 180),
             Err(BookingError::DurationMismatch {
                 expected: 60,
                 got: 90
@@ -290,7 +349,9 @@ mod tests {
         );
         let past = json!({"startDate": "2026-11-24T10:00:00Z", "endDate": "2026-11-24T11:00:00Z"});
         assert_eq!(
-            Reschedule::try_from(&past).unwrap().check(&current, now),
+            Reschedule::try_from(&past)
+                .unwrap()
+                .check(&current, now, 180),
             Err(BookingError::StartInPast)
         );
         assert_eq!(

@@ -11,6 +11,7 @@ use crate::daily::api::{DailyError, Room};
 use crate::daily::client::DailyClient;
 use crate::db::reservations::{self, ReservationRow};
 use crate::domain::ids::{ReservationId, RoomName};
+use crate::domain::reservation::ReservationStatus;
 use crate::error::AppError;
 
 /// The room name of a reservation: the one recorded, else the deterministic one.
@@ -57,8 +58,12 @@ pub async fn move_room(daily: &DailyConfig, row: &ReservationRow) -> Result<Room
     ensure_room(daily, row).await
 }
 
+/// How many times a reschedule moves the room again when another reschedule raced it.
+const MAX_FOLLOW_ROUNDS: usize = 3;
+
 /// Ensures the room and records it. If the reservation was cancelled meanwhile, the room just
-/// made is removed again, so a cancelled reservation never keeps a room.
+/// made is removed again, so a cancelled reservation never keeps a room. If it was moved
+/// meanwhile, the room stays `pending` and the next run moves it.
 pub async fn heal(
     db: &D1Database,
     daily: &DailyConfig,
@@ -68,7 +73,13 @@ pub async fn heal(
         Ok(room) => room,
         Err(e) => return Ok(Err(e)),
     };
-    if !reservations::record_room(db, &row.id, &room).await? {
+    if reservations::record_room(db, &row.id, &room, &row.slot()).await? {
+        return Ok(Ok(room));
+    }
+    let cancelled = reservations::find(db, &row.id)
+        .await?
+        .is_none_or(|now| now.status == ReservationStatus::Cancelled);
+    if cancelled {
         console_warn!(
             "reservation {}: cancelled while its room was made; removing it",
             row.id
@@ -82,6 +93,34 @@ pub async fn heal(
         }
     }
     Ok(Ok(room))
+}
+
+/// After a reschedule: moves the room to the reservation's window and records it `ready` only
+/// if the reservation still has that window once Daily has answered. When another reschedule
+/// moved the reservation meanwhile, its window is read again and the room moved again, so the
+/// last move to reach Daily is the reservation's final window, whatever order two racing
+/// reschedules reach Daily in. `Ok(false)`: still not in step after a few rounds (or Daily
+/// failed); the room stays `pending` for the scheduled handler.
+pub async fn follow(
+    db: &D1Database,
+    daily: &DailyConfig,
+    mut row: ReservationRow,
+) -> Result<Result<bool, DailyError>, AppError> {
+    for _ in 0..MAX_FOLLOW_ROUNDS {
+        let room = match move_room(daily, &row).await {
+            Ok(room) => room,
+            Err(e) => return Ok(Err(e)),
+        };
+        if reservations::record_room(db, &row.id, &room, &row.slot()).await? {
+            return Ok(Ok(true));
+        }
+        match reservations::find(db, &row.id).await? {
+            Some(now) if now.status == ReservationStatus::Confirmed => row = now,
+            // Cancelled meanwhile: the cancellation removes the room.
+            _ => return Ok(Ok(true)),
+        }
+    }
+    Ok(Ok(false))
 }
 
 /// Deletes the room of a cancelled reservation (a room already gone counts as deleted).

@@ -86,12 +86,12 @@ describe('scripts/dev.sh', { timeout: 600_000 }, () => {
         assert.ok(banner.includes(id), id);
       }
 
-      const login = await fetch(`${base}/dev/login`, { method: 'POST', body: JSON.stringify({ userId: 'usr_player_demo' }) });
+      const login = await fetch(`${base}/dev/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'usr_player_demo' }) });
       assert.equal(login.status, 200);
       const cookie = login.headers.get('set-cookie').split(';')[0];
       const booked = await fetch(`${base}/reservations`, {
         method: 'POST',
-        headers: { cookie },
+        headers: { cookie, 'content-type': 'application/json' },
         body: JSON.stringify({ announcementId: 'ann_demo_60', coachId: 'coach_demo', ...slot(10) }),
       });
       assert.equal(booked.status, 201);
@@ -110,7 +110,7 @@ describe('scripts/dev.sh', { timeout: 600_000 }, () => {
 
     const second = await startDev();
     try {
-      const login = await fetch(`${base}/dev/login`, { method: 'POST', body: JSON.stringify({ userId: 'usr_player_demo' }) });
+      const login = await fetch(`${base}/dev/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'usr_player_demo' }) });
       const cookie = login.headers.get('set-cookie').split(';')[0];
       const list = await (await fetch(`${base}/api/player/sessions`, { headers: { cookie } })).json();
       assert.equal(list.sessions.length, 1, 'the local D1 kept the booking across runs');

@@ -32,9 +32,11 @@ export const demo = {
 
 /**
  * Starts the Worker. `vars` override wrangler.toml's vars (as `--var` / .dev.vars would);
- * a value of `undefined` removes the variable.
+ * a value of `undefined` removes the variable. The per-user limit of changes (`WRITE_LIMITER`)
+ * is wrangler.toml's with `writeLimit: 'wrangler'`; the suites that are not about it raise it,
+ * since they make many changes as one user within a minute.
  */
-export async function startWorker({ standin, vars = {} } = {}) {
+export async function startWorker({ standin, vars = {}, writeLimit = 10_000 } = {}) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml'), undefined, {
     envFiles: [path.join(ROOT, 'tests/support/test.env')],
   });
@@ -48,8 +50,13 @@ export async function startWorker({ standin, vars = {} } = {}) {
   };
   for (const [k, v] of Object.entries(bindings)) if (v === undefined) delete bindings[k];
 
+  const ratelimits = { ...workerOptions.ratelimits };
+  if (writeLimit !== 'wrangler') {
+    ratelimits.WRITE_LIMITER = { ...ratelimits.WRITE_LIMITER, simple: { limit: writeLimit, period: 60 } };
+  }
   const mf = new Miniflare({
     ...workerOptions,
+    ratelimits,
     name: 'edgemy-sessions',
     modules: true,
     scriptPath: path.join(ROOT, 'build/index.js'),
@@ -94,6 +101,8 @@ export async function startWorker({ standin, vars = {} } = {}) {
     url,
     db,
     request,
+    /** Sends a request to any URL (an https one, say) straight into the Worker. */
+    dispatch: (target, init) => mf.dispatchFetch(target, init),
     /** Runs the Cron Trigger's scheduled handler once, as the runtime would every minute. */
     scheduled: async () => (await mf.getWorker()).scheduled({ cron: '* * * * *', scheduledTime: new Date() }),
     /** The rows of a query against the Worker's D1. */
