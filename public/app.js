@@ -17,6 +17,10 @@ const state = {
   view: 'loading',
   lists: { coach: null, player: null },
   errors: { coach: null, player: null },
+  /** The cursor of each list's next page (null on the last page). */
+  next: { coach: null, player: null },
+  /** Per list: a page being loaded ('loading'), or the ApiError of the last attempt. */
+  more: { coach: null, player: null },
   catalog: null,
   /** What the booking form holds ({ offer, date, time }), kept across re-renders. */
   draft: null,
@@ -264,7 +268,24 @@ function viewList(role) {
     if (group.length === 0) continue;
     section.append(h('h3', { text: t(key) }), h('ul', { class: 'sessions' }, group.map(viewSession)));
   }
+  if (state.next[role]) section.append(viewMore(role));
   return section;
+}
+
+/** "Show more sessions": the list's next page, with its own loading state and error. */
+function viewMore(role) {
+  const more = state.more[role];
+  const loading = more === 'loading';
+  const failed = more instanceof ApiError;
+  return h('div', { class: 'more' },
+    failed ? h('p', { class: 'alert', role: 'alert', text: `${t('app.error')} ${apiMessage(more)}` }) : null,
+    h('button', {
+      type: 'button',
+      class: 'button secondary more-button',
+      disabled: loading,
+      text: loading ? t('app.loading') : t(failed ? 'app.retry' : 'list.more'),
+      onclick: () => loadMore(role),
+    }));
 }
 
 /** Today's date and the next round 5 minutes, in the viewer's time zone, for the form. */
@@ -333,13 +354,42 @@ async function loadLists() {
   render();
   await Promise.all(roles.map(async (role) => {
     try {
-      state.lists[role] = (await api(`/api/${role}/sessions`)).sessions;
+      const page = await api(`/api/${role}/sessions`);
+      state.lists[role] = page.sessions;
+      state.next[role] = page.nextCursor;
+      state.more[role] = null;
     } catch (err) {
       if (handleAuthLoss(err)) return;
       state.errors[role] = err;
     }
   }));
   if (state.view === 'home') render();
+}
+
+async function loadMore(role) {
+  state.more[role] = 'loading';
+  render();
+  const shown = state.lists[role].length;
+  try {
+    const page = await api(`/api/${role}/sessions?cursor=${encodeURIComponent(state.next[role])}`);
+    state.lists[role] = state.lists[role].concat(page.sessions);
+    state.next[role] = page.nextCursor;
+    state.more[role] = null;
+  } catch (err) {
+    if (handleAuthLoss(err)) return;
+    state.more[role] = err;
+  }
+  if (state.view !== 'home') return;
+  render();
+  // Focus moves to the first session of the new page, or stays on the button to retry.
+  const first = state.lists[role][shown];
+  const target = state.more[role]
+    ? document.querySelector(`[data-list="${role}"] .more-button`)
+    : first && document.querySelector(`[data-list="${role}"] .session[data-session-id="${first.id}"]`);
+  if (target) {
+    if (!target.matches('button')) target.tabIndex = -1;
+    target.focus();
+  }
 }
 
 async function loadCatalog() {
@@ -388,13 +438,17 @@ function askCancel(session, button) {
       return;
     }
     try {
-      await api(`/reservations/${session.id}/cancel`, { method: 'POST' });
+      const cancelled = await api(`/reservations/${session.id}/cancel`, { method: 'POST' });
+      // Marked in place: the lists leave cancelled sessions out, and a reload would both hide
+      // this one and drop the pages loaded so far.
+      session.status = cancelled.status;
       state.alerts[session.id] = t('cancel.done');
+      render();
     } catch (err) {
       if (handleAuthLoss(err)) return;
       state.alerts[session.id] = apiMessage(err);
+      await loadLists();
     }
-    await loadLists();
   }, { once: true });
   dialog.showModal();
 }

@@ -2,10 +2,12 @@
 //! first, each with the other participant, the offer, and when it can be joined.
 
 use serde::Serialize;
-use worker::{Request, Response};
+use worker::{D1Database, Request, Response};
 
 use super::Ctx;
 use crate::db::{self, reservations, reservations::SessionRow, users};
+use crate::domain::ids::UserId;
+use crate::domain::listing::{position_of, Cursor, PageRequest};
 use crate::domain::reservation::ReservationStatus;
 use crate::domain::time::Instant;
 use crate::domain::window::{JoinWindow, Role};
@@ -44,8 +46,11 @@ struct SessionView {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct SessionList {
     sessions: Vec<SessionView>,
+    /// Pass as `?cursor=` for the next page; `null` on the last one.
+    next_cursor: Option<String>,
 }
 
 fn view(row: SessionRow, role: Role) -> SessionView {
@@ -76,33 +81,71 @@ fn view(row: SessionRow, role: Role) -> SessionView {
     }
 }
 
-fn list(rows: Vec<SessionRow>, role: Role) -> Result<Response, AppError> {
+/// The page asked for by the request's query.
+fn page_of(req: &Request) -> Result<PageRequest, AppError> {
+    let url = req.url()?;
+    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    Ok(PageRequest::from_query(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )?)
+}
+
+/// One page of the caller's sessions in `role`, with the database and the caller for what else
+/// the handler needs to know.
+async fn page(
+    req: &Request,
+    ctx: &Ctx,
+    role: Role,
+) -> Result<(SessionList, D1Database, UserId), AppError> {
+    let now = http::now();
+    let who = http::identity(req, &ctx.config, now)?;
+    let page = page_of(req)?;
+    let db = db::database(&ctx.env)?;
+    let as_of = page.as_of(now);
+    let mut rows = reservations::list_for(&db, &who.user_id, role, &page, as_of).await?;
+    let more = rows.len() > page.limit as usize;
+    rows.truncate(page.limit as usize);
+    let next_cursor = more
+        .then(|| rows.last())
+        .flatten()
+        .map(|last| next(last, as_of));
     let sessions = rows.into_iter().map(|r| view(r, role)).collect();
-    http::json(200, &SessionList { sessions })
+    let list = SessionList {
+        sessions,
+        next_cursor,
+    };
+    Ok((list, db, who.user_id))
+}
+
+fn next(last: &SessionRow, as_of: i64) -> String {
+    let r = &last.reservation;
+    let slot = r.slot();
+    Cursor {
+        as_of,
+        after: position_of(
+            slot.start().timestamp(),
+            slot.end().timestamp(),
+            &r.id,
+            as_of,
+        ),
+    }
+    .encode()
 }
 
 pub async fn for_player(req: Request, ctx: Ctx) -> Result<Response, AppError> {
-    let now = http::now();
-    let who = http::identity(&req, &ctx.config, now)?;
-    let db = db::database(&ctx.env)?;
-    list(
-        reservations::list_for(&db, &who.user_id, Role::Player, now).await?,
-        Role::Player,
-    )
+    let (list, _, _) = page(&req, &ctx, Role::Player).await?;
+    http::json(200, &list)
 }
 
 pub async fn for_coach(req: Request, ctx: Ctx) -> Result<Response, AppError> {
-    let now = http::now();
-    let who = http::identity(&req, &ctx.config, now)?;
-    let db = db::database(&ctx.env)?;
-    let rows = reservations::list_for(&db, &who.user_id, Role::Coach, now).await?;
-    if rows.is_empty() {
-        let is_coach = users::find_user(&db, &who.user_id)
+    let (list, db, user) = page(&req, &ctx, Role::Coach).await?;
+    if list.sessions.is_empty() {
+        let is_coach = users::find_user(&db, &user)
             .await?
             .is_some_and(|u| u.coach_id.is_some());
         if !is_coach {
             return Err(AppError::NotACoach);
         }
     }
-    list(rows, Role::Coach)
+    http::json(200, &list)
 }

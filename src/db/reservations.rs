@@ -10,6 +10,7 @@ use crate::booking::idempotency::IdempotencyKey;
 use crate::daily::api::Room;
 use crate::domain::booking::NewBooking;
 use crate::domain::ids::{ReservationId, UserId};
+use crate::domain::listing::PageRequest;
 use crate::domain::locale::Locale;
 use crate::domain::reservation::ReservationStatus;
 use crate::domain::time::{Instant, Slot};
@@ -378,20 +379,24 @@ pub struct SessionRow {
     pub counterpart_name: String,
 }
 
-/// How many sessions a list returns at most.
-const LIST_LIMIT: i64 = 200;
-
-/// A user's sessions in one role, each with the other participant: upcoming ones first (soonest
-/// first), then past ones (latest first).
+/// One page of a user's sessions in one role, each with the other participant, in the order of
+/// `listing` (upcoming soonest first, then past latest first, as of `as_of`), after the page's
+/// cursor; one more row than the page holds, to tell whether another page follows.
 pub async fn list_for(
     db: &D1Database,
     user: &UserId,
     role: Role,
-    now: Instant,
+    page: &PageRequest,
+    as_of: i64,
 ) -> Result<Vec<SessionRow>, AppError> {
     let (counterpart, mine) = match role {
         Role::Player => ("cp.id = c.user_id", "r.player_id = ?1"),
         Role::Coach => ("cp.id = r.player_id", "c.user_id = ?1"),
+    };
+    let live = if page.include_cancelled {
+        ""
+    } else {
+        "AND r.status <> 'cancelled'"
     };
     let sql = format!(
         "SELECT {}, a.title AS announcement_title, r.discord_channel_url,
@@ -399,18 +404,28 @@ pub async fn list_for(
          FROM {}
          JOIN announcements a ON a.id = r.announcement_id
          JOIN users cp ON {counterpart}
-         WHERE {mine}
-         ORDER BY r.end_at <= ?2, CASE WHEN r.end_at > ?2 THEN r.start_at ELSE -r.start_at END
-         LIMIT ?3",
+         WHERE {mine} {live}
+           AND (CASE WHEN r.end_at > ?2 THEN 0 ELSE 1 END,
+                CASE WHEN r.end_at > ?2 THEN r.start_at ELSE -r.start_at END,
+                r.id) > (?3, ?4, ?5)
+         ORDER BY r.end_at <= ?2, CASE WHEN r.end_at > ?2 THEN r.start_at ELSE -r.start_at END, r.id
+         LIMIT ?6",
         reservation_columns!(),
         reservation_tables!()
     );
+    // Before the first row of any list: phases are 0 and 1.
+    let (phase, key, id) = page.cursor.as_ref().map_or((-1, 0, ""), |c| {
+        (i64::from(c.after.phase), c.after.key, c.after.id.as_str())
+    });
     Ok(super::all::<SessionRow>(query!(
         db,
         &sql,
         user.as_str(),
-        now.timestamp(),
-        LIST_LIMIT
+        as_of,
+        phase,
+        key,
+        id,
+        page.limit + 1
     )?)
     .await?)
 }

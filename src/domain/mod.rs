@@ -4,6 +4,7 @@
 pub mod booking;
 pub mod ids;
 pub mod input;
+pub mod listing;
 pub mod locale;
 pub mod reservation;
 pub mod time;

@@ -10,7 +10,7 @@ import { startStandin } from '../support/standin.mjs';
 import { startStack, stopStack } from '../support/stack.mjs';
 import { demo, startWorker } from '../support/worker.mjs';
 import { eventually, hhmm, launchBrowser, liveRegionAround, openPage, SCREENSHOTS, watchLiveRegions } from '../support/browser.mjs';
-import { insertReservation, isoIn, newCoach, newPlayer, slot } from '../support/fixtures.mjs';
+import { insertReservation, insertReservations, isoIn, newCoach, newPlayer, slot } from '../support/fixtures.mjs';
 
 let standin;
 let worker;
@@ -387,6 +387,43 @@ describe('sessions page', () => {
     // The cancellation's answer is drawn, so any request sent when the dialog was dismissed
     // before has been seen: only the confirmed one was sent.
     assert.deepEqual(cancelRequests, ['POST']);
+    // Lists leave cancelled sessions out: once the page is reloaded, it is gone.
+    await page.reload();
+    await page.locator('.list .empty').waitFor();
+    assert.equal(await row(page, r.id).count(), 0);
+    await context.close();
+  });
+
+  test('a long list shows 50 sessions, and the next ones on demand', async () => {
+    const coach = await newCoach(worker, { name: 'Coach Agenda' });
+    const player = newPlayer();
+    // 62 sessions, one a day from tomorrow: two pages.
+    const ids = await insertReservations(worker, [...Array(62).keys()].map((d) => ({
+      coach, player, startDate: isoIn(1440 * (d + 1)), endDate: isoIn(1440 * (d + 1) + 60),
+    })));
+    const { page, context } = await openPage(browser, worker, { user: coach.user });
+    await page.goto(worker.url);
+    const list = page.locator('[data-list="coach"]');
+    await row(page, ids[0]).waitFor();
+    assert.equal(await list.locator('.session').count(), 50);
+    const more = list.locator('button.more-button');
+    assert.equal(await more.textContent(), 'Voir plus de sessions');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'list-more.png') });
+
+    // The next page fails once (the network drops it): an error, and the button to try again.
+    await page.route('**/api/coach/sessions?cursor=*', (route) => route.abort(), { times: 1 });
+    await more.click();
+    await list.locator('.more .alert').waitFor();
+    assert.equal(await more.textContent(), 'Réessayer');
+    assert.equal(await list.locator('.session').count(), 50, 'the sessions shown stay');
+    assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('more-button')), true);
+
+    await more.click();
+    await row(page, ids[61]).waitFor();
+    assert.deepEqual(await list.locator('.session').evaluateAll((els) => els.map((e) => e.dataset.sessionId)), ids);
+    assert.equal(await more.count(), 0, 'no button after the last page');
+    assert.equal(await list.locator('.more .alert').count(), 0);
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.sessionId), ids[50], 'focus on the first new session');
     await context.close();
   });
 

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, stopStack } from '../support/stack.mjs';
 import { demo } from '../support/worker.mjs';
-import { booking, insertReservation, isoIn, newCoach, newPlayer, slot, unix } from '../support/fixtures.mjs';
+import { booking, insertReservation, insertReservations, isoIn, newCoach, newPlayer, slot, unix } from '../support/fixtures.mjs';
 
 let standin;
 let worker;
@@ -79,12 +79,90 @@ describe('session lists', () => {
     assert.equal(res.status, 403);
     assert.equal(res.body.error.code, 'not_a_coach');
     const idle = await newCoach(worker);
-    assert.deepEqual((await worker.request('/api/coach/sessions', { as: idle.user })).body, { sessions: [] });
+    assert.deepEqual((await worker.request('/api/coach/sessions', { as: idle.user })).body, { sessions: [], nextCursor: null });
   });
 
   test('lists need a session', async () => {
     assert.equal((await worker.request('/api/player/sessions')).status, 401);
     assert.equal((await worker.request('/api/coach/sessions')).status, 401);
+  });
+});
+
+describe('pages of a session list', () => {
+  /** Every page of a list, following nextCursor; the pages' sizes and all the ids in order. */
+  async function allPages(route, as, query = '') {
+    const sizes = [];
+    const ids = [];
+    let url = `${route}${query ? `?${query}` : ''}`;
+    for (;;) {
+      const res = await worker.request(url, { as });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      sizes.push(res.body.sessions.length);
+      ids.push(...res.body.sessions.map((s) => s.id));
+      if (res.body.nextCursor === null) return { sizes, ids };
+      assert.match(res.body.nextCursor, /^[A-Za-z0-9_-]+$/, 'an opaque, URL-safe cursor');
+      url = `${route}?${query ? `${query}&` : ''}cursor=${res.body.nextCursor}`;
+    }
+  }
+
+  test('pages of 50 by default continue from upcoming to past with nothing repeated or lost', async () => {
+    const coach = await newCoach(worker);
+    const player = newPlayer();
+    // 80 upcoming sessions (one a day, two hours in, shuffled) and 50 past ones.
+    const starts = [...Array(80).keys()].map((d) => 120 + d * 1440).concat([...Array(50).keys()].map((d) => -1440 * (d + 1)));
+    const shuffled = starts.map((m, i) => [m, (i * 37) % starts.length]).sort((a, b) => a[1] - b[1]).map(([m]) => m);
+    const ids = await insertReservations(worker, shuffled.map((m) => ({ coach, player, startDate: isoIn(m), endDate: isoIn(m + 60) })));
+    const byStart = new Map(shuffled.map((m, i) => [m, ids[i]]));
+    const upcoming = starts.slice(0, 80).sort((a, b) => a - b);
+    const past = starts.slice(80).sort((a, b) => b - a);
+    const expected = [...upcoming, ...past].map((m) => byStart.get(m));
+
+    for (const [route, as] of [['/api/player/sessions', player], ['/api/coach/sessions', coach.user]]) {
+      const { sizes, ids: seen } = await allPages(route, as);
+      assert.deepEqual(sizes, [50, 50, 30], route);
+      assert.deepEqual(seen, expected, route);
+    }
+    const small = await allPages('/api/player/sessions', player, 'limit=7');
+    assert.deepEqual(small.sizes, [7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 4]);
+    assert.deepEqual(small.ids, expected);
+    const big = await worker.request('/api/player/sessions?limit=100', { as: player });
+    assert.equal(big.body.sessions.length, 100);
+  });
+
+  test('cancelled sessions are left out unless include=cancelled asks for them', async () => {
+    const coach = await newCoach(worker);
+    const real = newPlayer();
+    const realId = (await worker.request('/reservations', { as: real, json: booking(coach, slot(6000)) })).body.id;
+    // Another player books and cancels 60 slots before the real session.
+    const spammer = newPlayer();
+    const cancelled = await insertReservations(worker, [...Array(60).keys()].map((i) => ({
+      coach, player: spammer, startDate: isoIn(60 + i * 60), endDate: isoIn(120 + i * 60), status: 'cancelled',
+    })));
+    const first = await worker.request('/api/coach/sessions', { as: coach.user });
+    assert.deepEqual(first.body.sessions.map((s) => s.id), [realId]);
+    assert.equal(first.body.nextCursor, null);
+    const all = await allPages('/api/coach/sessions', coach.user, 'include=cancelled');
+    assert.deepEqual(all.sizes, [50, 11]);
+    assert.deepEqual(all.ids, [...cancelled, realId]);
+    const spammerList = await worker.request('/api/player/sessions?include=cancelled&limit=1', { as: spammer });
+    assert.equal(spammerList.body.sessions[0].status, 'cancelled');
+  });
+
+  test('a bad limit, cursor or include is 400 invalid_parameter naming it', async () => {
+    const player = newPlayer();
+    for (const [query, field] of [
+      ['limit=0', 'limit'], ['limit=101', 'limit'], ['limit=ten', 'limit'], ['limit=-5', 'limit'],
+      ['limit=5&limit=6', 'limit'], ['cursor=not-a-cursor', 'cursor'], ['cursor=', 'cursor'],
+      [`cursor=${Buffer.from('{"t":1,"p":{"phase":9,"key":0,"id":"x"}}').toString('base64url')}`, 'cursor'],
+      ['include=deleted', 'include'], ['include=', 'include'],
+    ]) {
+      for (const route of ['/api/player/sessions', '/api/coach/sessions']) {
+        const res = await worker.request(`${route}?${query}`, { as: player });
+        assert.equal(res.status, 400, `${route}?${query}`);
+        assert.equal(res.body.error.code, 'invalid_parameter');
+        assert.equal(res.body.error.field, field, query);
+      }
+    }
   });
 });
 
@@ -124,7 +202,10 @@ describe('/api/me and the development sign-in', () => {
   test('unknown users and bad bodies are 4xx', async () => {
     assert.equal((await worker.request('/dev/login', { json: { userId: 'usr_nobody' } })).status, 404);
     assert.equal((await worker.request('/dev/login', { json: {} })).status, 400);
-    assert.equal((await worker.request('/dev/login', { method: 'POST', body: 'nope' })).status, 400);
+    const notJson = await worker.request('/dev/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'nope' });
+    assert.equal(notJson.status, 400);
+    assert.equal(notJson.body.error.code, 'invalid_json');
+    assert.equal((await worker.request('/dev/login', { method: 'POST', body: 'nope' })).status, 415);
   });
 
   test('signing out clears the cookie', async () => {

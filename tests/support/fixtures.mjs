@@ -46,22 +46,30 @@ export function booking(coach, s) {
 }
 
 /** Inserts a reservation directly (for past sessions, which the API rightly refuses to book). */
-export async function insertReservation(worker, { coach, player, startDate, endDate, status = 'confirmed', room = true }) {
-  const id = randomUUID();
-  await worker.db.batch([
-    worker.db
-      .prepare('INSERT OR IGNORE INTO users (id, name, email, locale, updated_at) VALUES (?1, ?2, ?3, ?4, 0)')
-      .bind(player.id, player.name, player.email, player.locale),
-    worker.db
-      .prepare(
+export async function insertReservation(worker, reservation) {
+  const [id] = await insertReservations(worker, [reservation]);
+  return id;
+}
+
+/** Inserts many reservations in one D1 batch; returns their ids, in order. */
+export async function insertReservations(worker, reservations) {
+  const db = worker.db;
+  const ids = reservations.map(() => randomUUID());
+  const statements = reservations.flatMap(({ coach, player, startDate, endDate, status = 'confirmed', room = true }, i) => {
+    const id = ids[i];
+    return [
+      db.prepare('INSERT OR IGNORE INTO users (id, name, email, locale, updated_at) VALUES (?1, ?2, ?3, ?4, 0)')
+        .bind(player.id, player.name, player.email, player.locale),
+      db.prepare(
         `INSERT INTO reservations (id, announcement_id, coach_id, player_id, start_at, end_at, status,
            daily_room_name, daily_room_url, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`,
-      )
-      .bind(
+      ).bind(
         id, coach.announcementId, coach.coachId, player.id, unix(startDate), unix(endDate), status,
         room ? `edgemy-${id}` : null, room ? `https://edgemy.daily.co/edgemy-${id}` : null,
         Math.floor(Date.now() / 1000),
       ),
-  ]);
-  return id;
+    ];
+  });
+  await db.batch(statements);
+  return ids;
 }
