@@ -9,6 +9,7 @@ use crate::config::ConfigError;
 use crate::daily::api::DailyError;
 use crate::domain::booking::BookingError;
 use crate::domain::input::InputError;
+use crate::domain::listing::ParameterError;
 use crate::domain::time::{self, Instant};
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +34,8 @@ pub enum AppError {
     PayloadTooLarge { limit: usize },
     #[error(transparent)]
     Input(InputError),
+    #[error(transparent)]
+    InvalidParameter(ParameterError),
     #[error(transparent)]
     Booking(BookingError),
     #[error("no coach with active offers under this id")]
@@ -67,6 +70,12 @@ pub enum AppError {
     VideoRejected(DailyError),
     #[error("internal error")]
     Internal(String),
+}
+
+impl From<ParameterError> for AppError {
+    fn from(e: ParameterError) -> Self {
+        AppError::InvalidParameter(e)
+    }
 }
 
 impl From<InputError> for AppError {
@@ -110,7 +119,7 @@ impl AppError {
             AppError::IdempotencyKeyReused => 422,
             AppError::IdempotencyKeyInFlight | AppError::SessionStarted => 409,
             AppError::PayloadTooLarge { .. } => 413,
-            AppError::Input(_) => 400,
+            AppError::Input(_) | AppError::InvalidParameter(_) => 400,
             AppError::Booking(b) => match b {
                 B::Input(_) => 400,
                 B::AnnouncementNotFound => 404,
@@ -153,6 +162,7 @@ impl AppError {
             AppError::SessionStarted => "session_started",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::Input(input) => input_code(input),
+            AppError::InvalidParameter(_) => "invalid_parameter",
             AppError::Booking(b) => match b {
                 B::Input(input) => input_code(input),
                 B::EmptySlot(_) => "invalid_time_range",
@@ -233,6 +243,9 @@ impl AppError {
             )) => {
                 extra.insert("field".into(), json!(field));
             }
+            AppError::InvalidParameter(ParameterError { field, .. }) => {
+                extra.insert("field".into(), json!(field));
+            }
             AppError::NotOpenYet { opens_at } => {
                 extra.insert("opensAt".into(), json!(time::format(*opens_at)));
             }
@@ -266,6 +279,107 @@ impl AppError {
         error.extend(self.details());
         json!({ "error": error })
     }
+}
+
+/// One error of each kind, so tests can go through every code the API can answer.
+#[cfg(test)]
+pub fn examples() -> Vec<AppError> {
+    use crate::domain::time::from_unix;
+    let config = || ConfigError::Missing("X");
+    let booking = [
+        BookingError::EmptySlot(crate::domain::time::EmptySlot),
+        BookingError::StartInPast,
+        BookingError::StartTooFar {
+            latest: from_unix(0),
+            days: 1,
+        },
+        BookingError::TooManyUpcoming { limit: 1 },
+        BookingError::AnnouncementNotFound,
+        BookingError::CoachMismatch,
+        BookingError::AnnouncementInactive,
+        BookingError::SelfBooking,
+        BookingError::DurationMismatch {
+            expected: 60,
+            got: 30,
+        },
+        BookingError::SlotTaken,
+    ];
+    let mut all = vec![
+        AppError::Unauthenticated(AuthError::Missing),
+        AppError::NotFound,
+        AppError::ReservationNotFound,
+        AppError::MethodNotAllowed {
+            allow: "GET".into(),
+        },
+        AppError::UnsupportedMediaType,
+        AppError::CrossSiteRequest,
+        AppError::RateLimited { retry_after: 60 },
+        AppError::InvalidJson,
+        AppError::PayloadTooLarge { limit: 1 },
+        AppError::Input(InputError::NotAnObject),
+        AppError::Input(InputError::MissingField("f".into())),
+        AppError::Input(InputError::InvalidField {
+            field: "f".into(),
+            reason: "r".into(),
+        }),
+        AppError::InvalidParameter(ParameterError {
+            field: "limit",
+            reason: "r",
+        }),
+        AppError::CoachNotFound,
+        AppError::NotACoach,
+        AppError::UnknownDemoUser,
+        AppError::NotOpenYet {
+            opens_at: from_unix(0),
+        },
+        AppError::SessionEnded,
+        AppError::ReservationCancelled,
+        AppError::SessionStarted,
+        AppError::InvalidIdempotencyKey,
+        AppError::IdempotencyKeyReused,
+        AppError::IdempotencyKeyInFlight,
+        AppError::DailyNotConfigured(config()),
+        AppError::AuthNotConfigured(config()),
+        AppError::LimitsNotConfigured(config()),
+        AppError::VideoUnavailable(DailyError::RateLimited),
+        AppError::VideoRejected(DailyError::RateLimited),
+        AppError::Internal("x".into()),
+    ];
+    all.extend(booking.into_iter().map(AppError::Booking));
+    for e in &all {
+        // A new kind of error fails to compile here until it has an example above.
+        match e {
+            AppError::Unauthenticated(_)
+            | AppError::NotFound
+            | AppError::ReservationNotFound
+            | AppError::MethodNotAllowed { .. }
+            | AppError::UnsupportedMediaType
+            | AppError::CrossSiteRequest
+            | AppError::RateLimited { .. }
+            | AppError::InvalidJson
+            | AppError::PayloadTooLarge { .. }
+            | AppError::Input(_)
+            | AppError::InvalidParameter(_)
+            | AppError::Booking(_)
+            | AppError::CoachNotFound
+            | AppError::NotACoach
+            | AppError::UnknownDemoUser
+            | AppError::NotOpenYet { .. }
+            | AppError::SessionEnded
+            | AppError::ReservationCancelled
+            | AppError::SessionStarted
+            | AppError::InvalidIdempotencyKey
+            | AppError::IdempotencyKeyReused
+            | AppError::IdempotencyKeyInFlight
+            | AppError::DailyNotConfigured(_)
+            | AppError::AuthNotConfigured(_)
+            | AppError::LimitsNotConfigured(_)
+            | AppError::VideoUnavailable(_)
+            | AppError::VideoRejected(_)
+            | AppError::Internal(_) => {}
+        }
+    }
+    all
 }
 
 #[cfg(test)]

@@ -82,53 +82,87 @@ enum Route {
     DevLogout,
 }
 
-/// The `Allow` header of a path: its methods, and `HEAD` wherever `GET` is.
-fn allow_header(candidates: &[(Method, Route)]) -> String {
-    let mut methods: Vec<&str> = Vec::with_capacity(candidates.len() + 2);
-    for (method, _) in candidates {
-        methods.push(method.as_ref());
-        if *method == Method::Get {
-            methods.push("HEAD");
+/// Every route: its method, its path (`{…}` is the one parameter, a whole segment) and its
+/// handler. `public/openapi.json` documents exactly these (a unit test holds it to that).
+const ROUTES: &[(Method, &str, Route)] = {
+    use Method::{Get, Patch, Post};
+    &[
+        (Get, "/", Route::Page),
+        (Get, "/healthz", Route::Healthz),
+        (Get, "/api/config", Route::PageConfig),
+        (Get, "/api/me", Route::Me),
+        (
+            Get,
+            "/api/coaches/{coachId}/announcements",
+            Route::CoachOffers,
+        ),
+        (Get, "/api/player/sessions", Route::PlayerSessions),
+        (Get, "/api/coach/sessions", Route::CoachSessions),
+        (Post, "/reservations", Route::Book),
+        (Get, "/reservations/{id}", Route::Show),
+        (Patch, "/reservations/{id}", Route::Reschedule),
+        (Post, "/reservations/{id}/cancel", Route::Cancel),
+        (Get, "/reservations/{id}/daily-token", Route::DailyToken),
+        (Get, "/dev/users", Route::DevUsers),
+        (Post, "/dev/login", Route::DevLogin),
+        (Post, "/dev/logout", Route::DevLogout),
+    ]
+};
+
+/// The segment of `path` in the place of the template's parameter, if the path fits the
+/// template (`Some(None)` for a template without one).
+fn fit<'p>(template: &str, path: &'p str) -> Option<Option<&'p str>> {
+    let mut wanted = template.split('/');
+    let mut given = path.split('/');
+    let mut param = None;
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return Some(param),
+            (Some(w), Some(g)) if w.starts_with('{') => param = Some(g),
+            (Some(w), Some(g)) if w == g => {}
+            _ => return None,
         }
     }
-    methods.push("OPTIONS");
-    methods.join(", ")
+}
+
+/// The `Allow` header of a path: its methods, and `HEAD` wherever `GET` is.
+fn allow_header(methods: &[&Method]) -> String {
+    let mut names: Vec<&str> = Vec::with_capacity(methods.len() + 2);
+    for method in methods {
+        names.push(method.as_ref());
+        if **method == Method::Get {
+            names.push("HEAD");
+        }
+    }
+    names.push("OPTIONS");
+    names.join(", ")
 }
 
 /// Finds the route of a request, and its one path parameter if it has one. `HEAD` is answered
 /// as `GET` is (the runtime drops the body); any other method the path does not take is 405.
 fn route(method: &Method, path: &str) -> std::result::Result<(Route, Option<String>), AppError> {
-    use Method::{Get, Patch, Post};
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let (candidates, param): (&[(Method, Route)], Option<&str>) = match segments.as_slice() {
-        ["healthz"] => (&[(Get, Route::Healthz)], None),
-        [""] => (&[(Get, Route::Page)], None),
-        ["api", "config"] => (&[(Get, Route::PageConfig)], None),
-        ["api", "coaches", coach, "announcements"] => (&[(Get, Route::CoachOffers)], Some(coach)),
-        ["api", "me"] => (&[(Get, Route::Me)], None),
-        ["api", "player", "sessions"] => (&[(Get, Route::PlayerSessions)], None),
-        ["api", "coach", "sessions"] => (&[(Get, Route::CoachSessions)], None),
-        ["reservations"] => (&[(Post, Route::Book)], None),
-        ["reservations", id] => (&[(Get, Route::Show), (Patch, Route::Reschedule)], Some(id)),
-        ["reservations", id, "cancel"] => (&[(Post, Route::Cancel)], Some(id)),
-        ["reservations", id, "daily-token"] => (&[(Get, Route::DailyToken)], Some(id)),
-        ["dev", "users"] => (&[(Get, Route::DevUsers)], None),
-        ["dev", "login"] => (&[(Post, Route::DevLogin)], None),
-        ["dev", "logout"] => (&[(Post, Route::DevLogout)], None),
-        _ => return Err(AppError::NotFound),
-    };
     let wanted = if *method == Method::Head {
-        &Get
+        &Method::Get
     } else {
         method
     };
-    let (_, route) = candidates
-        .iter()
-        .find(|(m, _)| m == wanted)
-        .ok_or_else(|| AppError::MethodNotAllowed {
-            allow: allow_header(candidates),
-        })?;
-    Ok((*route, param.filter(|p| !p.is_empty()).map(str::to_owned)))
+    let mut methods = Vec::new();
+    for (m, template, route) in ROUTES {
+        let Some(param) = fit(template, path) else {
+            continue;
+        };
+        if m == wanted {
+            let param = param.filter(|p| !p.is_empty()).map(str::to_owned);
+            return Ok((*route, param));
+        }
+        methods.push(m);
+    }
+    if methods.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Err(AppError::MethodNotAllowed {
+        allow: allow_header(&methods),
+    })
 }
 
 /// Answers `OPTIONS`: the path's methods, and CORS headers for an allowed origin (added by
@@ -191,4 +225,169 @@ async fn dispatch(route: Route, req: Request, ctx: Ctx) -> Result<Response> {
         response.headers_mut().set("X-D1-Round-Trips", &trips)?;
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::Value;
+
+    use super::*;
+
+    fn openapi() -> Value {
+        serde_json::from_str(include_str!("../public/openapi.json")).unwrap()
+    }
+
+    #[test]
+    fn paths_find_their_route_and_parameter() {
+        let (found, param) = route(&Method::Get, "/reservations/abc/daily-token").unwrap();
+        assert!(matches!(found, Route::DailyToken));
+        assert_eq!(param.as_deref(), Some("abc"));
+        assert!(matches!(
+            route(&Method::Head, "/api/me").unwrap().0,
+            Route::Me
+        ));
+        assert!(matches!(
+            route(&Method::Patch, "/reservations/abc").unwrap().0,
+            Route::Reschedule
+        ));
+        assert_eq!(route(&Method::Get, "/reservations/").unwrap().1, None);
+        for missing in ["/nope", "/reservations/a/b/c", "/api", "//", "/api/me/"] {
+            assert!(
+                matches!(route(&Method::Get, missing), Err(AppError::NotFound)),
+                "{missing}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_method_a_path_does_not_take_is_405_with_allow() {
+        let allow = |method, path| match route(&method, path) {
+            Err(AppError::MethodNotAllowed { allow }) => allow,
+            _ => panic!("{path}: not a 405"),
+        };
+        assert_eq!(
+            allow(Method::Delete, "/reservations/x"),
+            "GET, HEAD, PATCH, OPTIONS"
+        );
+        assert_eq!(allow(Method::Get, "/reservations"), "POST, OPTIONS");
+        assert_eq!(allow(Method::Options, "/healthz"), "GET, HEAD, OPTIONS");
+    }
+
+    /// Every route is in the OpenAPI document, with its method, and nothing else is.
+    #[test]
+    fn the_openapi_document_has_exactly_the_routes() {
+        let doc = openapi();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let documented: BTreeSet<(String, String)> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, item)| {
+                let methods = item.as_object().unwrap().keys();
+                methods
+                    .filter(|m| !matches!(m.as_str(), "parameters" | "summary"))
+                    .map(move |m| (m.to_ascii_uppercase(), path.clone()))
+            })
+            .collect();
+        let routed: BTreeSet<(String, String)> = ROUTES
+            .iter()
+            .map(|(method, path, _)| (method.as_ref().to_owned(), (*path).to_owned()))
+            .collect();
+        assert_eq!(documented, routed);
+    }
+
+    fn codes_in(value: &Value, found: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::Array(codes)) = map.get("code").and_then(|c| c.get("enum")) {
+                    found.extend(codes.iter().map(|c| c.as_str().unwrap().to_owned()));
+                }
+                map.values().for_each(|v| codes_in(v, found));
+            }
+            Value::Array(items) => items.iter().for_each(|v| codes_in(v, found)),
+            _ => {}
+        }
+    }
+
+    /// The document's error codes are exactly the API's, and each operation's answers name only
+    /// those; every code but the generic ones is documented on some operation.
+    #[test]
+    fn the_openapi_document_has_exactly_the_error_codes() {
+        let doc = openapi();
+        let api: BTreeSet<String> = error::examples()
+            .iter()
+            .map(|e| e.code().to_owned())
+            .collect();
+        let listed: BTreeSet<String> = doc["components"]["schemas"]["ErrorCode"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(listed, api);
+        let mut per_operation = BTreeSet::new();
+        codes_in(&doc["paths"], &mut per_operation);
+        let general = ["method_not_allowed", "internal"];
+        let expected: BTreeSet<String> = api
+            .into_iter()
+            .filter(|c| !general.contains(&c.as_str()))
+            .collect();
+        assert_eq!(per_operation, expected);
+    }
+
+    /// Each status an error answers with is documented with that code on some operation.
+    #[test]
+    fn the_openapi_document_gives_each_code_its_status() {
+        let doc = openapi();
+        let mut pairs = BTreeSet::new();
+        for item in doc["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                for (status, answer) in op["responses"].as_object().unwrap() {
+                    let mut codes = BTreeSet::new();
+                    codes_in(answer, &mut codes);
+                    pairs.extend(codes.into_iter().map(|c| (c, status.clone())));
+                }
+            }
+        }
+        for e in error::examples() {
+            let code = e.code().to_owned();
+            if ["method_not_allowed", "internal"].contains(&code.as_str()) {
+                continue;
+            }
+            assert!(
+                pairs.contains(&(code.clone(), e.status().to_string())),
+                "{code} with {}",
+                e.status()
+            );
+        }
+        for (code, status) in &pairs {
+            let real = error::examples()
+                .into_iter()
+                .find(|e| e.code() == code)
+                .unwrap();
+            assert_eq!(&real.status().to_string(), status, "{code}");
+        }
+    }
+
+    /// Every `$ref` points at something in the document.
+    #[test]
+    fn the_openapi_document_references_resolve() {
+        fn walk(doc: &Value, value: &Value) {
+            match value {
+                Value::Object(map) => {
+                    if let Some(Value::String(target)) = map.get("$ref") {
+                        let pointer = target.trim_start_matches('#');
+                        assert!(doc.pointer(pointer).is_some(), "{target}");
+                    }
+                    map.values().for_each(|v| walk(doc, v));
+                }
+                Value::Array(items) => items.iter().for_each(|v| walk(doc, v)),
+                _ => {}
+            }
+        }
+        let doc = openapi();
+        walk(&doc, &doc);
+    }
 }
