@@ -11,6 +11,7 @@ use worker::{console_error, Request, Response};
 
 use crate::auth::{self, AuthError, Identity};
 use crate::config::Config;
+use crate::domain::input::InputError;
 use crate::domain::time::{whole_second, Instant};
 use crate::error::AppError;
 
@@ -72,9 +73,9 @@ pub async fn respond(
     }
 }
 
-/// Reads a JSON body of at most `MAX_BODY_BYTES`. The cap holds while the body streams in: a
-/// larger body, announced or chunked, is refused as soon as it passes the cap, unread beyond.
-pub async fn read_json(req: &mut Request) -> Result<serde_json::Value, AppError> {
+/// Reads a request body as it streams in, refusing it (413) as soon as it passes
+/// `MAX_BODY_BYTES`, without reading the rest. `None` when the request has no body.
+async fn read_body(req: &mut Request) -> Result<Option<Vec<u8>>, AppError> {
     let too_large = AppError::PayloadTooLarge {
         limit: MAX_BODY_BYTES,
     };
@@ -86,7 +87,7 @@ pub async fn read_json(req: &mut Request) -> Result<serde_json::Value, AppError>
         return Err(too_large);
     }
     if req.inner().body().is_none() {
-        return Err(AppError::InvalidJson);
+        return Ok(None);
     }
     let mut body = Vec::with_capacity(declared.unwrap_or(1024));
     let mut chunks = req.stream()?;
@@ -97,7 +98,27 @@ pub async fn read_json(req: &mut Request) -> Result<serde_json::Value, AppError>
         }
         body.extend_from_slice(&chunk);
     }
+    Ok(Some(body))
+}
+
+/// The JSON body of a request (at most `MAX_BODY_BYTES`).
+pub async fn read_json(req: &mut Request) -> Result<serde_json::Value, AppError> {
+    let body = read_body(req).await?.ok_or(AppError::InvalidJson)?;
     serde_json::from_slice(&body).map_err(|_| AppError::InvalidJson)
+}
+
+/// The body of a request that may have none: nothing, an empty body, or a JSON object (whose
+/// fields are not used). Anything else is refused rather than ignored.
+pub async fn read_optional_object(req: &mut Request) -> Result<(), AppError> {
+    match read_body(req).await? {
+        None => Ok(()),
+        Some(body) if body.iter().all(u8::is_ascii_whitespace) => Ok(()),
+        Some(body) => match serde_json::from_slice(&body) {
+            Ok(serde_json::Value::Object(_)) => Ok(()),
+            Ok(_) => Err(InputError::NotAnObject.into()),
+            Err(_) => Err(AppError::InvalidJson),
+        },
+    }
 }
 
 /// The origin (`scheme://host[:port]`) a request was sent to.

@@ -140,18 +140,16 @@ fn allow_header(methods: &[&Method]) -> String {
 
 /// Finds the route of a request, and its one path parameter if it has one. `HEAD` is answered
 /// as `GET` is (the runtime drops the body); any other method the path does not take is 405.
-fn route(method: &Method, path: &str) -> std::result::Result<(Route, Option<String>), AppError> {
-    let wanted = if *method == Method::Head {
-        &Method::Get
-    } else {
-        method
-    };
+/// The method is the request's own text: workers-rs reads methods it does not know (`QUERY`,
+/// `PROPFIND`) as `GET`.
+fn route(method: &str, path: &str) -> std::result::Result<(Route, Option<String>), AppError> {
+    let wanted = if method == "HEAD" { "GET" } else { method };
     let mut methods = Vec::new();
     for (m, template, route) in ROUTES {
         let Some(param) = fit(template, path) else {
             continue;
         };
-        if m == wanted {
+        if m.as_ref() == wanted {
             let param = param.filter(|p| !p.is_empty()).map(str::to_owned);
             return Ok((*route, param));
         }
@@ -182,13 +180,13 @@ fn options(path_error: AppError) -> Result<Response> {
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let config = config(&env);
     let finishing = http::Finishing::of(&req, &config)?;
-    let method = req.method();
+    let method = req.inner().method();
     let mut response = match route(&method, &req.path()) {
-        Err(e) if method == Method::Options => options(e),
+        Err(e) if method == "OPTIONS" => options(e),
         Err(e) => http::error_response(&e),
         Ok((route, param)) => {
             let body_optional = matches!(route, Route::Cancel | Route::DevLogout);
-            let writes = matches!(method, Method::Post | Method::Patch);
+            let writes = matches!(method.as_str(), "POST" | "PATCH");
             match writes.then(|| http::check_write(&req, &config, body_optional)) {
                 Some(Err(e)) => http::error_response(&e),
                 _ => dispatch(route, req, Ctx { env, config, param }).await,
@@ -241,21 +239,18 @@ mod tests {
 
     #[test]
     fn paths_find_their_route_and_parameter() {
-        let (found, param) = route(&Method::Get, "/reservations/abc/daily-token").unwrap();
+        let (found, param) = route("GET", "/reservations/abc/daily-token").unwrap();
         assert!(matches!(found, Route::DailyToken));
         assert_eq!(param.as_deref(), Some("abc"));
+        assert!(matches!(route("HEAD", "/api/me").unwrap().0, Route::Me));
         assert!(matches!(
-            route(&Method::Head, "/api/me").unwrap().0,
-            Route::Me
-        ));
-        assert!(matches!(
-            route(&Method::Patch, "/reservations/abc").unwrap().0,
+            route("PATCH", "/reservations/abc").unwrap().0,
             Route::Reschedule
         ));
-        assert_eq!(route(&Method::Get, "/reservations/").unwrap().1, None);
+        assert_eq!(route("GET", "/reservations/").unwrap().1, None);
         for missing in ["/nope", "/reservations/a/b/c", "/api", "//", "/api/me/"] {
             assert!(
-                matches!(route(&Method::Get, missing), Err(AppError::NotFound)),
+                matches!(route("GET", missing), Err(AppError::NotFound)),
                 "{missing}"
             );
         }
@@ -263,16 +258,22 @@ mod tests {
 
     #[test]
     fn a_method_a_path_does_not_take_is_405_with_allow() {
-        let allow = |method, path| match route(&method, path) {
+        let allow = |method, path| match route(method, path) {
             Err(AppError::MethodNotAllowed { allow }) => allow,
             _ => panic!("{path}: not a 405"),
         };
         assert_eq!(
-            allow(Method::Delete, "/reservations/x"),
+            allow("DELETE", "/reservations/x"),
             "GET, HEAD, PATCH, OPTIONS"
         );
-        assert_eq!(allow(Method::Get, "/reservations"), "POST, OPTIONS");
-        assert_eq!(allow(Method::Options, "/healthz"), "GET, HEAD, OPTIONS");
+        assert_eq!(allow("GET", "/reservations"), "POST, OPTIONS");
+        assert_eq!(allow("OPTIONS", "/healthz"), "GET, HEAD, OPTIONS");
+        assert_eq!(allow("QUERY", "/healthz"), "GET, HEAD, OPTIONS");
+        assert_eq!(
+            allow("get", "/healthz"),
+            "GET, HEAD, OPTIONS",
+            "methods are case-sensitive"
+        );
     }
 
     /// Every route is in the OpenAPI document, with its method, and nothing else is.

@@ -109,8 +109,9 @@ pub async fn login(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     Ok(response)
 }
 
-pub async fn logout(_req: Request, ctx: Ctx) -> Result<Response, AppError> {
+pub async fn logout(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     ensure_enabled(&ctx)?;
+    http::read_optional_object(&mut req).await?;
     let mut response = http::json(200, &serde_json::json!({ "signedOut": true }))?;
     response.headers_mut().set(
         "Set-Cookie",

@@ -65,10 +65,11 @@ pub async fn show(req: Request, ctx: Ctx) -> Result<Response, AppError> {
 
 /// Cancels a reservation (its coach or its player) and deletes its room. If Daily is down, the
 /// scheduled handler deletes the room later. Cancelling again answers the cancelled reservation.
-pub async fn cancel(req: Request, ctx: Ctx) -> Result<Response, AppError> {
+pub async fn cancel(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let now = http::now();
     let config = &ctx.config;
     let who = http::identity(&req, config, now)?;
+    http::read_optional_object(&mut req).await?;
     ctx.limit_writes(&who.user_id).await?;
     let row = super::reservation_of(&ctx, &who.user_id).await?;
     if row.status == ReservationStatus::Cancelled {
