@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, native unit tests, integration tests that drive the
 # real wasm build in workerd with a local D1 and the Daily stand-in, and browser tests of the
-# sessions page in Chromium. Installs what is missing. Screenshots go to target/screenshots/.
+# sessions page in Chromium, then a check that the Worker's logs and D1 hold no secret or token.
+# Installs what is missing. Screenshots go to target/screenshots/; logs to target/test-logs/.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -29,4 +30,11 @@ say "wasm size: $raw bytes raw, $gz bytes gzip -9 (limit $WASM_GZIP_LIMIT)"
 (( gz <= WASM_GZIP_LIMIT )) || die "the wasm is $gz bytes gzipped, over the $WASM_GZIP_LIMIT-byte limit"
 
 say "integration and browser tests (workerd + local D1 + Daily stand-in + Chromium)"
+# Every line the Worker logs and every D1 it leaves go to EDGEMY_LOG_DIR, checked afterwards.
+export EDGEMY_LOG_DIR="$ROOT/target/test-logs"
+rm -rf "$EDGEMY_LOG_DIR"
+mkdir -p "$EDGEMY_LOG_DIR"
 node --test --test-concurrency=2 tests/integration/*.test.mjs tests/browser/*.test.mjs
+
+say "no secret or token in what the Worker logged or stored ($EDGEMY_LOG_DIR)"
+node --test tests/after/secrets.test.mjs

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { startStandin } from '../support/standin.mjs';
 import { demo, startWorker } from '../support/worker.mjs';
 import { slot } from '../support/fixtures.mjs';
+import { WRONG_DAILY_API_KEY } from '../support/secrets.mjs';
 
 let standin;
 const workers = [];
@@ -66,7 +67,7 @@ describe('configuration', () => {
   });
 
   test('a wrong DAILY_API_KEY keeps the booking and reports the room as pending', async () => {
-    const worker = await start({ DAILY_API_KEY: 'not-the-key' });
+    const worker = await start({ DAILY_API_KEY: WRONG_DAILY_API_KEY });
     const res = await worker.request('/reservations', { as: demo.player, json: demoBooking() });
     assert.equal(res.status, 201);
     assert.equal(res.body.dailyRoomName, null);

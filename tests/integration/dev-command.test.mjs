@@ -4,12 +4,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../support/paths.mjs';
 import { slot } from '../support/fixtures.mjs';
+import { DEV_COMMAND_DAILY_API_KEY, DEV_COMMAND_SESSION_SECRET } from '../support/secrets.mjs';
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -30,8 +32,8 @@ before(async () => {
     path.join(dir, 'dev.vars'),
     [
       'DEV_LOGIN=true',
-      'AUTH_JWT_SECRET=dev-command-test-secret',
-      'DAILY_API_KEY=dev-command-test-key',
+      `AUTH_JWT_SECRET=${DEV_COMMAND_SESSION_SECRET}`,
+      `DAILY_API_KEY=${DEV_COMMAND_DAILY_API_KEY}`,
       `DAILY_API_BASE_URL=http://127.0.0.1:${standinPort}/v1`,
     ].join('\n'),
   );
@@ -40,17 +42,31 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+let runs = 0;
+/** With EDGEMY_LOG_DIR set, a file there that gets a copy of everything a run of dev.sh prints. */
+async function devLog() {
+  const dir = process.env.EDGEMY_LOG_DIR;
+  if (!dir) return null;
+  await mkdir(dir, { recursive: true });
+  return createWriteStream(path.join(dir, `dev-command-${process.pid}-${++runs}.log`));
+}
+
 /** Starts scripts/dev.sh and resolves once it prints its banner. */
 async function startDev() {
+  const log = await devLog();
   const child = spawn('bash', ['scripts/dev.sh'], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), DEV_VARS: path.join(dir, 'dev.vars'), PERSIST_TO: path.join(dir, 'state') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const collect = (chunk) => (output += chunk);
+  const collect = (chunk) => {
+    output += chunk;
+    log?.write(chunk);
+  };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
+  child.once('close', () => log?.end());
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no banner after 240 s:\n${output}`)), 240_000);
     child.stdout.on('data', () => output.includes('Ctrl-C stops everything') && (clearTimeout(timer), resolve()));

@@ -1,8 +1,9 @@
 // Session JWTs as the Edgemy platform issues them, and checks of Daily meeting tokens,
 // written with node:crypto so they are independent of the Worker's own code.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { SESSION_SECRET } from './secrets.mjs';
 
-export const SESSION_SECRET = 'test-session-secret';
+export { SESSION_SECRET };
 export const ISSUER = 'https://edgemy.fr';
 export const AUDIENCE = 'edgemy-sessions';
 

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { ROOT } from './paths.mjs';
 import { fetchFresh } from './http.mjs';
+import { DAILY_API_KEY } from './secrets.mjs';
 
 const BIN = process.env.DAILY_STANDIN_BIN ?? path.join(ROOT, 'target/debug/daily-standin');
 
@@ -14,7 +15,7 @@ const BIN = process.env.DAILY_STANDIN_BIN ?? path.join(ROOT, 'target/debug/daily
  * in use: a run whose stand-in made random choices is replayed with DAILY_STANDIN_SEED=<seed>.
  */
 export async function startStandin({
-  apiKey = 'test-daily-api-key',
+  apiKey = DAILY_API_KEY,
   roomOrigin,
   seed = process.env.DAILY_STANDIN_SEED || undefined,
 } = {}) {

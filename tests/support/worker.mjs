@@ -1,7 +1,10 @@
 // Runs the real wasm build in workerd (Miniflare, configured from wrangler.toml exactly as
 // `wrangler dev` is) with a fresh local D1 holding the real migrations and the demo seed.
-import { readdir, readFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { Miniflare } from 'miniflare';
 import { fetchFresh } from './http.mjs';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
@@ -22,6 +25,49 @@ function statements(sql) {
 async function applySql(db, file) {
   const stmts = statements(await readFile(file, 'utf8'));
   await db.batch(stmts.map((s) => db.prepare(s)));
+}
+
+/**
+ * Where the Worker's log and its D1 at the end go when EDGEMY_LOG_DIR is set (so that
+ * tests/after/ can check them): `<suite>-<pid>-<n>.log` and `<suite>-<pid>-<n>.d1.json`.
+ */
+const LOG_DIR = process.env.EDGEMY_LOG_DIR;
+let workersStarted = 0;
+
+function logBase() {
+  const suite = path.basename(process.argv[1] ?? 'worker', '.mjs');
+  return path.join(LOG_DIR, `${suite}-${process.pid}-${++workersStarted}`);
+}
+
+/**
+ * A `handleRuntimeStdio` for Miniflare that copies everything workerd writes to `file` and
+ * still echoes it line by line as Miniflare does by default (stdout to console.log, stderr to
+ * console.error). Miniflare destroys both streams when it stops workerd, so they never end:
+ * `close()`, called once it has, closes the file.
+ */
+function teeRuntimeStdio(file) {
+  const out = createWriteStream(file);
+  const handle = (stdout, stderr) => {
+    for (const [stream, echo] of [[stdout, console.log], [stderr, console.error]]) {
+      stream.on('data', (chunk) => out.write(chunk));
+      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => echo(line));
+    }
+  };
+  const close = async () => {
+    out.end();
+    await once(out, 'finish');
+  };
+  return { handle, close };
+}
+
+/** Every row of every table of `db`, as JSON, into `file` (Cloudflare's own tables left out). */
+async function dumpD1(db, file) {
+  const tables = await db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY name")
+    .all();
+  const dump = {};
+  for (const { name } of tables.results) dump[name] = (await db.prepare(`SELECT * FROM "${name}"`).all()).results;
+  await writeFile(file, `${JSON.stringify(dump, null, 1)}\n`);
 }
 
 export const demo = {
@@ -54,8 +100,15 @@ export async function startWorker({ standin, vars = {}, writeLimit = 10_000 } = 
   if (writeLimit !== 'wrangler') {
     ratelimits.WRITE_LIMITER = { ...ratelimits.WRITE_LIMITER, simple: { limit: writeLimit, period: 60 } };
   }
+  let capture = null;
+  if (LOG_DIR) {
+    await mkdir(LOG_DIR, { recursive: true });
+    const base = logBase();
+    capture = { base, stdio: teeRuntimeStdio(`${base}.log`) };
+  }
   const mf = new Miniflare({
     ...workerOptions,
+    ...(capture ? { handleRuntimeStdio: capture.stdio.handle } : {}),
     ratelimits,
     name: 'edgemy-sessions',
     modules: true,
@@ -107,6 +160,14 @@ export async function startWorker({ standin, vars = {}, writeLimit = 10_000 } = 
     scheduled: async () => (await mf.getWorker()).scheduled({ cron: '* * * * *', scheduledTime: new Date() }),
     /** The rows of a query against the Worker's D1. */
     rows: async (sql, ...params) => (await db.prepare(sql).bind(...params).all()).results,
-    stop: () => mf.dispose(),
+    /** Stops workerd; with EDGEMY_LOG_DIR, dumps D1 first and closes the log file after. */
+    async stop() {
+      try {
+        if (capture) await dumpD1(db, `${capture.base}.d1.json`);
+      } finally {
+        await mf.dispose();
+        await capture?.stdio.close();
+      }
+    },
   };
 }
