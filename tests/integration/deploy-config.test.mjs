@@ -3,6 +3,7 @@
 // over from the top level, so each environment must name them all, and its own.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { experimental_readRawConfig, unstable_readConfig } from 'wrangler';
 import { ROOT } from '../support/paths.mjs';
@@ -80,6 +81,13 @@ describe('deployed environments in wrangler.toml', () => {
       });
     });
   }
+});
+
+test('the deploy workflow runs the wrangler of package.json', () => {
+  const pinned = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).devDependencies.wrangler;
+  const workflow = readFileSync(path.join(ROOT, '.github/workflows/deploy.yml'), 'utf8');
+  const versions = [...workflow.matchAll(/wranglerVersion:\s*"?([^"\s]+)"?/g)].map((m) => m[1]);
+  assert.deepEqual(versions, [pinned, pinned], 'one wranglerVersion per deploy job');
 });
 
 describe('the Worker as deployed to each environment', () => {
