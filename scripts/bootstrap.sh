@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs whatever the build and the tests need and is not there yet. Safe to run again.
 #   scripts/bootstrap.sh            Rust target, worker-build, wasm-bindgen-cli, npm packages
-#   scripts/bootstrap.sh --browser  the same, plus Debian's Chromium for the browser tests
+#   scripts/bootstrap.sh --browser  the same, plus Debian's Chromium for the browser tests and
+#                                   Schemathesis (in its own Python venv) for the contract tests
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -34,6 +35,15 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ "${1:-}" = "--browser" ] && [ ! -x "$(schemathesis_bin)" ]; then
+  command -v python3 >/dev/null || die "the contract tests need Python 3.10 or newer (python3)"
+  say "installing Schemathesis $SCHEMATHESIS_VERSION (PyPI, in its own venv; about 30 s, once per machine)"
+  venv="$TOOLS_DIR/schemathesis-$SCHEMATHESIS_VERSION"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 if [ "${1:-}" = "--browser" ] && [ ! -x "${CHROMIUM_BIN:-/usr/bin/chromium}" ]; then

@@ -5,6 +5,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Tools are installed once per machine, in versioned folders, so every clone shares them.
 TOOLS_DIR="${EDGEMY_TOOLS_DIR:-$HOME/.cache/edgemy-sessions/tools}"
 WORKER_BUILD_VERSION="0.8.7"
+# Schemathesis (PyPI), which checks the API against public/openapi.json.
+SCHEMATHESIS_VERSION="4.32.5"
 
 export WRANGLER_SEND_METRICS=false
 export CLOUDFLARE_CF_FETCH_ENABLED=false
@@ -19,6 +21,7 @@ wasm_bindgen_version() {
 
 worker_build_bin() { echo "$TOOLS_DIR/worker-build-$WORKER_BUILD_VERSION/bin/worker-build"; }
 wasm_bindgen_bin() { echo "$TOOLS_DIR/wasm-bindgen-$(wasm_bindgen_version)/bin/wasm-bindgen"; }
+schemathesis_bin() { echo "$TOOLS_DIR/schemathesis-$SCHEMATHESIS_VERSION/bin/st"; }
 
 # worker-build downloads wasm-bindgen, wasm-opt and esbuild unless told where they are.
 export_build_tools() {

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, native unit tests, integration tests that drive the
 # real wasm build in workerd with a local D1 and the Daily stand-in, and browser tests of the
-# sessions page in Chromium, then a check that the Worker's logs and D1 hold no secret or token.
-# Installs what is missing. Screenshots go to target/screenshots/; logs to target/test-logs/.
+# sessions page in Chromium, then the API contract (Schemathesis against the running Worker) and a
+# check that the Worker's logs and D1 hold no secret or token; before those, a deploy dry run of
+# each environment. Installs what is missing. Screenshots go to target/screenshots/, logs to
+# target/test-logs/, contract reports to target/contract/.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -29,12 +31,25 @@ gz=$(gzip -9 -c build/index_bg.wasm | wc -c)
 say "wasm size: $raw bytes raw, $gz bytes gzip -9 (limit $WASM_GZIP_LIMIT)"
 (( gz <= WASM_GZIP_LIMIT )) || die "the wasm is $gz bytes gzipped, over the $WASM_GZIP_LIMIT-byte limit"
 
+# What `wrangler deploy --env X` would upload, built and bundled without uploading it. The
+# build command finds build/ up to date, so this does not compile again.
+mkdir -p target/deploy
+for env in staging production; do
+  say "wrangler deploy --dry-run --env $env"
+  out="target/deploy/$env"
+  "$WRANGLER" deploy --dry-run --outdir "$out" --env "$env" >"$out.log" 2>&1 ||
+    { cat "$out.log" >&2; die "the $env deploy dry run failed (log: $out.log)"; }
+done
+
 say "integration and browser tests (workerd + local D1 + Daily stand-in + Chromium)"
 # Every line the Worker logs and every D1 it leaves go to EDGEMY_LOG_DIR, checked afterwards.
 export EDGEMY_LOG_DIR="$ROOT/target/test-logs"
 rm -rf "$EDGEMY_LOG_DIR"
 mkdir -p "$EDGEMY_LOG_DIR"
 node --test --test-concurrency=2 tests/integration/*.test.mjs tests/browser/*.test.mjs
+
+say "API contract: a bounded Schemathesis pass (tests/contract/run.mjs)"
+SCHEMATHESIS_BIN="$(schemathesis_bin)" node tests/contract/run.mjs
 
 say "no secret or token in what the Worker logged or stored ($EDGEMY_LOG_DIR)"
 node --test tests/after/secrets.test.mjs

@@ -77,13 +77,15 @@ export const demo = {
 };
 
 /**
- * Starts the Worker. `vars` override wrangler.toml's vars (as `--var` / .dev.vars would);
+ * Starts the Worker. `env` picks a wrangler.toml environment (`staging`, `production`), whose
+ * vars and bindings are then the ones deployed with `--env`; the top level by default.
+ * `vars` override wrangler.toml's vars (as `--var` / .dev.vars would);
  * a value of `undefined` removes the variable. The per-user limit of changes (`WRITE_LIMITER`)
  * is wrangler.toml's with `writeLimit: 'wrangler'`; the suites that are not about it raise it,
  * since they make many changes as one user within a minute.
  */
-export async function startWorker({ standin, vars = {}, writeLimit = 10_000 } = {}) {
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml'), undefined, {
+export async function startWorker({ env, standin, vars = {}, writeLimit = 10_000 } = {}) {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml'), env, {
     envFiles: [path.join(ROOT, 'tests/support/test.env')],
   });
   const bindings = {
