@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs whatever the build and the tests need and is not there yet. Safe to run again.
 #   scripts/bootstrap.sh            Rust target, worker-build, wasm-bindgen-cli, npm packages
-#   scripts/bootstrap.sh --browser  the same, plus Debian's Chromium for the browser tests and
-#                                   Schemathesis (in its own Python venv) for the contract tests
+#   scripts/bootstrap.sh --contract the same, plus Schemathesis (PyPI, in its own Python venv)
+#   scripts/bootstrap.sh --browser  all of the above, plus Debian's Chromium: what scripts/test.sh
+#                                   needs
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -37,7 +38,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-if [ "${1:-}" = "--browser" ] && [ ! -x "$(schemathesis_bin)" ]; then
+want="${1:-}"
+if { [ "$want" = "--browser" ] || [ "$want" = "--contract" ]; } && [ ! -x "$(schemathesis_bin)" ]; then
   command -v python3 >/dev/null || die "the contract tests need Python 3.10 or newer (python3)"
   say "installing Schemathesis $SCHEMATHESIS_VERSION (PyPI, in its own venv; about 30 s, once per machine)"
   venv="$TOOLS_DIR/schemathesis-$SCHEMATHESIS_VERSION"
@@ -46,7 +48,7 @@ if [ "${1:-}" = "--browser" ] && [ ! -x "$(schemathesis_bin)" ]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
-if [ "${1:-}" = "--browser" ] && [ ! -x "${CHROMIUM_BIN:-/usr/bin/chromium}" ]; then
+if [ "$want" = "--browser" ] && [ ! -x "${CHROMIUM_BIN:-/usr/bin/chromium}" ]; then
   command -v apt-get >/dev/null || die "the browser tests need Chromium: install it, or set CHROMIUM_BIN"
   say "installing Chromium (Debian package) for the browser tests"
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"

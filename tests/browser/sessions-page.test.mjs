@@ -664,7 +664,9 @@ describe('real Daily mode', () => {
       await page.goto(w.url);
       const tokenAnswer = page.waitForResponse((r) => r.url().endsWith(`/reservations/${booked.body.id}/daily-token`));
       await row(page, booked.body.id).waitFor();
-      await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1000));
+      // Paused a minute ahead of the page's time (pausing at an instant already passed is an
+      // error); the session stays open through that minute.
+      await page.clock.pauseAt(await page.evaluate(() => Date.now() + 60_000));
       await row(page, booked.body.id).locator('button.join').click();
       const token = await (await tokenAnswer).json();
       assert.equal(token.embed, 'daily-prebuilt');

@@ -4,8 +4,8 @@
 // answers (status, content type, headers, body) that conform to the document, and negative data
 // (anything the document does not allow) refused with a 4xx.
 //
-//   node tests/contract/run.mjs                     the bounded pass of the test command
-//   CONTRACT_EXAMPLES=500 node tests/contract/run.mjs   a long pass (see the README)
+//   node tests/contract/run.mjs                     the bounded pass of the test command (200 examples per operation)
+//   scripts/contract.sh [examples]                 a long pass (see the README)
 //
 // Schemathesis comes from scripts/bootstrap.sh (SCHEMATHESIS_BIN says where). Its reports land
 // in target/contract/.
@@ -20,7 +20,7 @@ import { demo } from '../support/worker.mjs';
 
 const bin = process.env.SCHEMATHESIS_BIN;
 if (!bin) throw new Error('SCHEMATHESIS_BIN is not set: run scripts/bootstrap.sh, or use scripts/contract.sh');
-const examples = process.env.CONTRACT_EXAMPLES ?? '30';
+const examples = process.env.CONTRACT_EXAMPLES ?? '200';
 const seed = process.env.CONTRACT_SEED ?? String(Math.floor(Math.random() * 1e9));
 const reports = path.join(ROOT, 'target/contract');
 

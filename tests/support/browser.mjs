@@ -34,7 +34,9 @@ export async function openPage(browser, worker, { user, locale = 'fr-FR', timezo
   }
   const page = await context.newPage();
   if (clockAt !== undefined) {
-    await page.clock.install({ time: clockAt });
+    // Installed an hour early and then paused at `clockAt`: an installed clock runs until it is
+    // paused, and pausing at an instant it has already passed is an error.
+    await page.clock.install({ time: clockAt - 3_600_000 });
     await page.clock.pauseAt(clockAt);
   }
   const problems = [];
