@@ -3,6 +3,7 @@
 //! then Daily's checks run (the key, the rate limit, a JSON body) and `route` hands it to its
 //! endpoint, one function each.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -15,7 +16,7 @@ use serde_json::{json, Map, Value};
 use tokio::sync::oneshot;
 
 use crate::state::{unix_now_ms, CallRecord, FaultRule, RoomRecord, Shared, Standin};
-use crate::token;
+use crate::{meetings, recordings, token, webhooks};
 
 const LANGS: &[&str] = &[
     "da", "de", "en", "es", "fi", "fr", "it", "jp", "ka", "nl", "no", "pt", "pt-BR", "pl", "ru",
@@ -78,7 +79,7 @@ const TOKEN_CLAIMS: &[(&str, &str)] = &[
 ];
 
 /// Daily's error body (`error`, and `info` when given) with a status.
-fn daily_error(status: u16, error: &str, info: Option<String>) -> Response {
+pub(crate) fn daily_error(status: u16, error: &str, info: Option<String>) -> Response {
     let mut body = json!({ "error": error });
     if let Some(info) = info {
         body["info"] = json!(info);
@@ -87,7 +88,7 @@ fn daily_error(status: u16, error: &str, info: Option<String>) -> Response {
 }
 
 /// A JSON answer with a status.
-fn json_response(status: u16, body: Value) -> Response {
+pub(crate) fn json_response(status: u16, body: Value) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (
         status,
@@ -98,12 +99,12 @@ fn json_response(status: u16, body: Value) -> Response {
 }
 
 /// Daily's 400 for a request it will not take, saying why.
-fn invalid(info: String) -> Response {
+pub(crate) fn invalid(info: String) -> Response {
     daily_error(400, "invalid-request-error", Some(info))
 }
 
 /// Daily's 404, saying what was not found.
-fn not_found(info: String) -> Response {
+pub(crate) fn not_found(info: String) -> Response {
     daily_error(404, "not-found", Some(info))
 }
 
@@ -229,7 +230,10 @@ pub async fn dispatch(
         Some(fault) => apply_fault(fault).await,
         None => None,
     };
-    let response = faulted.unwrap_or_else(|| handle(&shared, &request, logged.auth));
+    let response = match faulted {
+        Some(response) => response,
+        None => handle(&shared, &request, logged.auth).await,
+    };
     shared
         .lock()
         .unwrap()
@@ -306,22 +310,41 @@ async fn apply_fault(fault: &FaultRule) -> Option<Response> {
 }
 
 /// The normal answer to a call: Daily's checks in Daily's order (the key, the rate limit, a
-/// JSON body), then the endpoint.
-fn handle(shared: &Shared, request: &ApiRequest, auth: &str) -> Response {
+/// JSON body), then the endpoint. Creating or changing a webhook waits for its ping, outside
+/// the lock; every other endpoint answers at once.
+async fn handle(shared: &Shared, request: &ApiRequest, auth: &str) -> Response {
+    let body = match checks(shared, request, auth) {
+        Ok(body) => body,
+        Err(rejection) => return *rejection,
+    };
+    let segments = request.segments();
+    match (&request.method, segments.as_slice()) {
+        (&Method::POST, ["webhooks"]) => webhooks::create(shared, &body).await,
+        (&Method::POST, ["webhooks", uuid]) => webhooks::update(shared, uuid, &body).await,
+        _ => route(&mut shared.lock().unwrap(), request, &segments, &body),
+    }
+}
+
+/// Daily's checks before any endpoint: the key, the rate limit, a JSON body (`{}` when there
+/// is none).
+fn checks(shared: &Shared, request: &ApiRequest, auth: &str) -> Result<Value, Box<Response>> {
     if let Some(rejection) = auth_rejection(auth) {
-        return rejection;
+        return Err(Box::new(rejection));
     }
     let segments = request.segments();
     let mut s = shared.lock().unwrap();
     if let Some(rejection) = rate_limit_rejection(&mut s, &request.method, &segments) {
-        return rejection;
+        return Err(Box::new(rejection));
     }
-    let body = match &request.body {
-        Ok(Value::Null) => Value::Object(Map::new()),
-        Ok(v) => v.clone(),
-        Err(e) => return daily_error(400, "json-parsing-error", Some(e.clone())),
-    };
-    route(&mut s, request, &segments, &body)
+    match &request.body {
+        Ok(Value::Null) => Ok(Value::Object(Map::new())),
+        Ok(v) => Ok(v.clone()),
+        Err(e) => Err(Box::new(daily_error(
+            400,
+            "json-parsing-error",
+            Some(e.clone()),
+        ))),
+    }
 }
 
 /// Daily's answer to a call without the right key: 400 when the Authorization header is
@@ -360,6 +383,11 @@ fn rate_limit_rejection(s: &mut Standin, method: &Method, segments: &[&str]) -> 
 /// request had none).
 fn route(s: &mut Standin, request: &ApiRequest, segments: &[&str], body: &Value) -> Response {
     let now = s.now();
+    let query: HashMap<String, String> = request
+        .query
+        .as_deref()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
     match (&request.method, segments) {
         (&Method::GET, []) => domain_config(s),
         (&Method::GET, ["rooms"]) => list_rooms(s, now),
@@ -368,8 +396,14 @@ fn route(s: &mut Standin, request: &ApiRequest, segments: &[&str], body: &Value)
         (&Method::POST, ["rooms", name]) => update_room(s, name, body, now),
         (&Method::DELETE, ["rooms", name]) => delete_room(s, name, now),
         (&Method::POST, ["meeting-tokens"]) => meeting_token(s, body, now),
-        (&Method::GET, ["recordings"]) => list_recordings(),
-        (&Method::GET, ["recordings", id]) => get_recording(id),
+        (&Method::GET, ["recordings"]) => recordings::list(s, &query),
+        (&Method::GET, ["recordings", id]) => recordings::get(s, id),
+        (&Method::DELETE, ["recordings", id]) => recordings::delete(s, id),
+        (&Method::GET, ["recordings", id, "access-link"]) => recordings::access_link(s, id, &query),
+        (&Method::GET, ["meetings"]) => meetings::list(s, query.get("room").map(String::as_str)),
+        (&Method::GET, ["webhooks"]) => webhooks::list(s),
+        (&Method::GET, ["webhooks", uuid]) => webhooks::get(s, uuid),
+        (&Method::DELETE, ["webhooks", uuid]) => webhooks::delete(s, uuid),
         (method, _) => not_found(format!("no endpoint {method} /v1{}", request.path)),
     }
 }
@@ -503,20 +537,14 @@ fn delete_room(s: &mut Standin, name: &str, now: i64) -> Response {
     }
 }
 
-/// `GET /recordings`: the stand-in records nothing, so the list is empty whatever
-/// `room_name` the query asks for.
-fn list_recordings() -> Response {
-    json_response(200, json!({ "total_count": 0, "data": [] }))
-}
-
-/// `GET /recordings/:id`: there are none, so 404.
-fn get_recording(id: &str) -> Response {
-    not_found(format!("recording {id} not found"))
-}
-
 /// An instant as Daily writes `created_at`: RFC 3339 in UTC with milliseconds.
 fn iso(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Now, as Daily writes `created_at`.
+pub(crate) fn iso_now() -> String {
+    iso(Utc::now())
 }
 
 /// A room's `privacy`, if given: `public` or `private`.

@@ -8,19 +8,30 @@
 //! `POST /__control/release`), settings (rate limits, clock offset, seed), reset.
 //!
 //! Usage: daily-standin [--host 127.0.0.1] [--port 8788] [--api-key KEY] [--domain-name NAME]
-//!                      [--room-origin URL] [--seed N]
+//!                      [--room-origin URL] [--seed N] [--webhook-url URL --webhook-secret B64]
 //! `--room-origin` makes room URLs point elsewhere (e.g. `https://edgemy-test.daily.co`), for
 //! tests of the real Daily embedding.
 //! `--seed N` (or the `DAILY_STANDIN_SEED` variable; the flag wins) seeds the random stream
 //! that ids, room names and `probability` faults come from, so that a run can be replayed;
 //! without it the seed is random. Either way the startup line names it:
 //! `daily-standin listening on http://127.0.0.1:8788 (API base http://127.0.0.1:8788/v1, seed 12345)`.
+//! `--webhook-url` and `--webhook-secret` (or `DAILY_STANDIN_WEBHOOK_URL` and
+//! `DAILY_STANDIN_WEBHOOK_SECRET`; the flags win) set the domain's webhook at startup, without
+//! the ping (the receiver may not be up yet), for every event type the stand-in produces.
+//!
+//! Webhooks, meetings and recordings: see `webhooks.rs`, `meetings.rs`, `recordings.rs`, and
+//! `control_events.rs` for the controls that make participants join and leave, recordings
+//! finish, and events arrive twice, late, out of order or never.
 
 mod api;
 mod control;
+mod control_events;
+mod meetings;
+mod recordings;
 mod room_page;
 mod state;
 mod token;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -31,7 +42,7 @@ use axum::Router;
 use state::{parse_seed, random_seed, Shared, Standin};
 
 const USAGE: &str = "usage: daily-standin [--host 127.0.0.1] [--port 8788] [--api-key KEY] \
-[--domain-name NAME] [--room-origin URL] [--seed N]";
+[--domain-name NAME] [--room-origin URL] [--seed N] [--webhook-url URL --webhook-secret BASE64]";
 
 struct Args {
     host: String,
@@ -40,6 +51,13 @@ struct Args {
     domain_name: String,
     room_origin: Option<String>,
     seed: Option<u64>,
+    webhook_url: Option<String>,
+    webhook_secret: Option<String>,
+}
+
+/// A variable's value, unless unset or blank.
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -57,6 +75,8 @@ fn parse_args() -> Result<Args, String> {
         domain_name: "edgemy-dev".into(),
         room_origin: None,
         seed,
+        webhook_url: env_value("DAILY_STANDIN_WEBHOOK_URL"),
+        webhook_secret: env_value("DAILY_STANDIN_WEBHOOK_SECRET"),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -70,6 +90,8 @@ fn parse_args() -> Result<Args, String> {
             "--seed" => {
                 args.seed = Some(parse_seed(&value()?).map_err(|e| format!("--seed: {e}"))?)
             }
+            "--webhook-url" => args.webhook_url = Some(value()?),
+            "--webhook-secret" => args.webhook_secret = Some(value()?),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -80,10 +102,17 @@ fn parse_args() -> Result<Args, String> {
     if args.api_key.is_empty() {
         return Err("the API key must not be empty".into());
     }
+    if args.webhook_url.is_some() != args.webhook_secret.is_some() {
+        return Err("--webhook-url and --webhook-secret go together".into());
+    }
     Ok(args)
 }
 
+/// The stand-in's routes. Starts the webhook delivery lane and the presence sweep, so it must
+/// be called inside the Tokio runtime.
 pub fn app(shared: Shared) -> Router {
+    webhooks::spawn_lane(&shared);
+    room_page::spawn_sweep(&shared);
     Router::new()
         .route("/v1", any(api::dispatch))
         .route("/v1/", any(api::dispatch))
@@ -99,6 +128,23 @@ pub fn app(shared: Shared) -> Router {
         .route("/__control/settings", post(control::settings))
         .route("/__control/release", post(control::release))
         .route("/__control/reset", post(control::reset))
+        .route("/__control/rooms/{name}/join", post(control_events::join))
+        .route("/__control/rooms/{name}/leave", post(control_events::leave))
+        .route(
+            "/__control/rooms/{name}/recordings",
+            post(control_events::recording),
+        )
+        .route(
+            "/__control/rooms/{name}/recording-error",
+            post(control_events::recording_error),
+        )
+        .route("/__control/webhooks/faults", post(control_events::faults))
+        .route("/__control/webhooks/release", post(control_events::release))
+        .route("/__standin/recordings/{file}", get(recordings::download))
+        .route(
+            "/__standin/rooms/{name}/recording",
+            post(room_page::start_recording).delete(room_page::stop_recording),
+        )
         .route("/__standin/room.js", get(room_page::script))
         .route(
             "/__standin/rooms/{name}/presence",
@@ -140,12 +186,20 @@ async fn main() {
         .expect("bound listener has an address");
     let origin = format!("http://{local}");
     let seed = args.seed.unwrap_or_else(random_seed);
-    let shared = Arc::new(std::sync::Mutex::new(Standin::new(
+    let mut standin = Standin::new(
         args.api_key,
         args.domain_name,
         args.room_origin.unwrap_or_else(|| origin.clone()),
         seed,
-    )));
+    );
+    standin.api_origin = origin.clone();
+    if let (Some(url), Some(secret)) = (args.webhook_url, args.webhook_secret) {
+        if let Err(e) = webhooks::startup_webhook(&mut standin, url, secret) {
+            eprintln!("daily-standin: {e}");
+            std::process::exit(2);
+        }
+    }
+    let shared = Arc::new(std::sync::Mutex::new(standin));
     // Tests and scripts wait for this line and read the port (and the seed) from it.
     println!("daily-standin listening on {origin} (API base {origin}/v1, seed {seed})");
     let server = axum::serve(listener, app(shared));

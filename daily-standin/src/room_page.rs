@@ -11,7 +11,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use crate::state::{Presence, Shared};
+use crate::meetings::{self, Joiner};
+use crate::recordings::{self, RecordingInProgress};
+use crate::state::{Presence, RoomRecord, Shared, Standin};
 use crate::token::{self, Claims};
 
 /// What the page says, in one language.
@@ -25,6 +27,8 @@ struct Texts {
     in_room: &'static str,
     leave: &'static str,
     left: &'static str,
+    record: &'static str,
+    stop: &'static str,
     not_allowed: &'static str,
     nbf_token: &'static str,
     exp_token: &'static str,
@@ -41,6 +45,8 @@ const FR: Texts = Texts {
     in_room: "Dans le salon",
     leave: "Quitter l'appel",
     left: "Vous avez quitté l'appel.",
+    record: "Enregistrer",
+    stop: "Arrêter l'enregistrement",
     not_allowed: "Accès refusé : ce salon est privé et ce jeton n'est pas valable pour lui.",
     nbf_token: "Trop tôt : ce jeton n'est pas encore valable.",
     exp_token: "Ce jeton a expiré.",
@@ -57,6 +63,8 @@ const EN: Texts = Texts {
     in_room: "In the room",
     leave: "Leave call",
     left: "You left the call.",
+    record: "Record",
+    stop: "Stop recording",
     not_allowed: "Access denied: this room is private and this token is not valid for it.",
     nbf_token: "Too early: this token is not valid yet.",
     exp_token: "This token has expired.",
@@ -78,12 +86,72 @@ fn presence_key(c: &Claims) -> String {
     crate::state::presence_key(c.ud.as_deref(), c.u.as_deref())
 }
 
+/// What the page of someone admitted shows: their claims, who is present, whether they may
+/// record, and in which language.
+struct Admitted {
+    claims: Claims,
+    present: Vec<Presence>,
+    can_record: bool,
+    texts: &'static Texts,
+}
+
+/// Whether a token lets its holder record in this room: owners only, where the room or the
+/// token enables cloud recording.
+fn can_record(room: &RoomRecord, claims: &Claims) -> bool {
+    let room_cloud = room.config.get("enable_recording").and_then(|v| v.as_str()) == Some("cloud");
+    claims.o && (room_cloud || claims.er.as_deref() == Some("cloud"))
+}
+
+/// When a participant who joins now is ejected (unix seconds, 0 for never): at the token's
+/// `exp` with `eject_at_token_exp`, else at the room's with `eject_at_room_exp`.
+fn will_eject_at(room: &RoomRecord, claims: &Claims) -> i64 {
+    let room_eject = room
+        .config
+        .get("eject_at_room_exp")
+        .and_then(|v| v.as_bool());
+    match (claims.ejt, claims.exp, room_eject, room.exp()) {
+        (Some(true), Some(exp), _, _) => exp,
+        (_, _, Some(true), Some(exp)) => exp,
+        _ => 0,
+    }
+}
+
+/// Marks the token's holder present: a heartbeat if they are, else they join the room's
+/// meeting (whose events go out in the background).
+fn mark_present(s: &mut Standin, room: &str, claims: &Claims, will_eject_at: i64) {
+    let key = presence_key(claims);
+    let list = s.presence.entry(room.to_owned()).or_default();
+    if let Some(p) = list.iter_mut().find(|p| p.key() == key) {
+        p.last_seen = Instant::now();
+        return;
+    }
+    let joiner = Joiner {
+        user_id: claims.ud.clone(),
+        user_name: claims.u.clone(),
+        owner: claims.o,
+        will_eject_at,
+    };
+    let now = s.now();
+    let (session_id, events) = meetings::join(s, room, joiner, now);
+    s.presence
+        .entry(room.to_owned())
+        .or_default()
+        .push(Presence {
+            user_name: claims.u.clone(),
+            user_id: claims.ud.clone(),
+            owner: claims.o,
+            last_seen: Instant::now(),
+            session_id,
+        });
+    s.emit(events);
+}
+
 /// Checks a token against a live room; the daily-js error type if it cannot join.
 fn admit(
     shared: &Shared,
     room: &str,
     t: Option<&str>,
-) -> Result<(Claims, Vec<Presence>, &'static Texts), (&'static str, &'static Texts)> {
+) -> Result<Admitted, (&'static str, &'static Texts)> {
     let mut s = shared.lock().unwrap();
     let now = s.now();
     let Some(record) = s.live_room(room, now) else {
@@ -103,23 +171,20 @@ fn admit(
     };
     let claims = token::verify(t, &s.api_key, room, &s.domain_id, now)
         .map_err(|r| (r.error_type(), texts))?;
+    let can_record = can_record(record, &claims);
+    let eject_at = will_eject_at(record, &claims);
     let key = presence_key(&claims);
-    let mut present = s.present(room);
-    let others = present.iter().filter(|p| p.key() != key).count();
+    let others = s.present(room).iter().filter(|p| p.key() != key).count();
     if others >= max {
         return Err(("meeting-full", texts));
     }
-    let entry = Presence {
-        user_name: claims.u.clone(),
-        user_id: claims.ud.clone(),
-        owner: claims.o,
-        last_seen: Instant::now(),
-    };
-    let list = s.presence.entry(room.to_owned()).or_default();
-    list.retain(|p| p.key() != key);
-    list.push(entry);
-    present = list.clone();
-    Ok((claims, present, texts))
+    mark_present(&mut s, room, &claims, eject_at);
+    Ok(Admitted {
+        present: s.present(room),
+        claims,
+        can_record,
+        texts,
+    })
 }
 
 /// What the page says for a daily-js error type.
@@ -154,7 +219,7 @@ pub async fn page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let (body, t) = match admit(&shared, &room, q.get("t").map(String::as_str)) {
-        Ok((claims, present, t)) => (joined_html(&room, &claims, &present, t), t),
+        Ok(a) => (joined_html(&room, &a), a.texts),
         Err((error, t)) => (error_html(&room, error, t), t),
     };
     page_response(t.lang, &body)
@@ -162,15 +227,16 @@ pub async fn page(
 
 /// The page's `<main>` for someone who joined: who they are, who is in the room, and what
 /// the script needs (expiry, ejection, labels) in data attributes.
-fn joined_html(room: &str, claims: &Claims, present: &[Presence], t: &Texts) -> String {
+fn joined_html(room: &str, a: &Admitted) -> String {
+    let (claims, t) = (&a.claims, a.texts);
     format!(
-        r#"<main id="room" data-state="joined" data-room="{room}" data-user-name="{name}" data-role="{role}" data-owner="{owner}" data-exp="{exp}" data-eject="{eject}" data-left="{left}" data-owner-label="{owner_label}" data-participant-label="{participant_label}">
+        r#"<main id="room" data-state="joined" data-room="{room}" data-user-name="{name}" data-role="{role}" data-owner="{owner}" data-exp="{exp}" data-eject="{eject}" data-left="{left}" data-owner-label="{owner_label}" data-participant-label="{participant_label}" data-recording="false">
 <h1>{title}</h1>
 <p class="room">{room}</p>
 <p id="you">{you_are} <strong>{name}</strong> ({role_label})</p>
 <h2>{in_room}</h2>
 <ul id="participants">{list}</ul>
-<button id="leave" type="button">{leave}</button>
+{recording}<button id="leave" type="button">{leave}</button>
 </main>"#,
         room = escape(room),
         name = escape(claims.u.as_deref().unwrap_or("?")),
@@ -185,8 +251,23 @@ fn joined_html(room: &str, claims: &Claims, present: &[Presence], t: &Texts) -> 
         you_are = t.you_are,
         role_label = if claims.o { t.owner } else { t.participant },
         in_room = t.in_room,
-        list = participants_html(present, t),
+        list = participants_html(&a.present, t),
+        recording = if a.can_record {
+            recording_html(t)
+        } else {
+            String::new()
+        },
         leave = t.leave,
+    )
+}
+
+/// The owner's recording controls: Record, and Stop once recording.
+fn recording_html(t: &Texts) -> String {
+    format!(
+        r#"<p id="recording-controls"><button id="record" type="button">{record}</button> <button id="stop" type="button" hidden>{stop}</button></p>
+"#,
+        record = t.record,
+        stop = t.stop,
     )
 }
 
@@ -276,6 +357,20 @@ const ROOM_JS: &str = r#"// Room page behaviour: strip the token from the addres
     else post({ action: 'left-meeting' });
   };
   document.getElementById('leave').addEventListener('click', () => leave());
+  const record = document.getElementById('record');
+  const stop = document.getElementById('stop');
+  const recording = async (method, on) => {
+    const r = await fetch(base + '/recording' + auth, { method });
+    if (!r.ok) return;
+    main.dataset.recording = String(on);
+    record.hidden = on;
+    stop.hidden = !on;
+    post({ action: on ? 'recording-started' : 'recording-stopped', recordingId: (await r.json()).recording?.id });
+  };
+  if (record) {
+    record.addEventListener('click', () => recording('POST', true));
+    stop.addEventListener('click', () => recording('DELETE', false));
+  }
   // Closing the frame (or the tab) leaves the room at once rather than after the presence TTL.
   addEventListener('pagehide', () => {
     if (main.dataset.state === 'joined') fetch(base + '/presence' + auth, { method: 'DELETE', keepalive: true });
@@ -340,10 +435,109 @@ pub async fn leave(
         )
             .into_response();
     }
-    if let Some(list) = shared.lock().unwrap().presence.get_mut(&room) {
-        list.retain(|p| p.key() != key);
-    }
+    leave_room(&mut shared.lock().unwrap(), &room, &key);
     presence_response(&shared, &room)
+}
+
+/// Takes `key`'s page out of the room: they leave its meeting (events in the background).
+fn leave_room(s: &mut Standin, room: &str, key: &str) {
+    let Some(list) = s.presence.get_mut(room) else {
+        return;
+    };
+    let (gone, stay): (Vec<Presence>, Vec<Presence>) = list.drain(..).partition(|p| p.key() == key);
+    *list = stay;
+    let now = s.now();
+    for p in gone {
+        if let Ok(events) = meetings::leave(s, room, &p.session_id, now) {
+            s.emit(events);
+        }
+    }
+}
+
+/// The owner token's claims, if `t` lets its holder record in this live room.
+fn recorder(s: &Standin, room: &str, t: Option<&String>) -> Option<Claims> {
+    let now = s.now();
+    let record = s.live_room(room, now)?;
+    let claims = token::verify(t?, &s.api_key, room, &s.domain_id, now).ok()?;
+    can_record(record, &claims).then_some(claims)
+}
+
+fn forbidden(error: &str) -> Response {
+    (StatusCode::FORBIDDEN, Json(json!({ "error": error }))).into_response()
+}
+
+/// `POST /__standin/rooms/{name}/recording?t=…`: the owner starts a cloud recording
+/// (`recording.started`); 403 for anyone else, 409 when one is going on.
+pub async fn start_recording(
+    State(shared): State<Shared>,
+    Path(room): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let mut s = shared.lock().unwrap();
+    let Some(claims) = recorder(&s, &room, q.get("t")) else {
+        return forbidden("not-allowed");
+    };
+    if s.recording_in_progress.contains_key(&room) {
+        return (
+            StatusCode::CONFLICT,
+            Json(json!({ "error": "already-recording" })),
+        )
+            .into_response();
+    }
+    let (id, start_ts) = (s.uuid(), s.now());
+    let started_by = s
+        .present(&room)
+        .into_iter()
+        .find(|p| p.key() == presence_key(&claims))
+        .map_or_else(|| presence_key(&claims), |p| p.session_id);
+    let payload = recordings::started_event(&mut s, &id, start_ts, &started_by);
+    s.recording_in_progress.insert(
+        room,
+        RecordingInProgress {
+            id: id.clone(),
+            start_ts,
+        },
+    );
+    s.emit(vec![("recording.started", payload)]);
+    Json(json!({ "recording": { "id": id, "start_ts": start_ts } })).into_response()
+}
+
+/// `DELETE /__standin/rooms/{name}/recording?t=…`: the owner stops the recording, which is
+/// then finished, lasting the time elapsed (`recording.ready-to-download`).
+pub async fn stop_recording(
+    State(shared): State<Shared>,
+    Path(room): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let mut s = shared.lock().unwrap();
+    if recorder(&s, &room, q.get("t")).is_none() {
+        return forbidden("not-allowed");
+    }
+    let Some(going) = s.recording_in_progress.remove(&room) else {
+        return (
+            StatusCode::CONFLICT,
+            Json(json!({ "error": "not-recording" })),
+        )
+            .into_response();
+    };
+    let duration = s.now() - going.start_ts;
+    let (recording, payload) =
+        recordings::finish(&mut s, &room, Some(going.id), going.start_ts, duration);
+    s.emit(vec![("recording.ready-to-download", payload)]);
+    Json(json!({ "recording": recording })).into_response()
+}
+
+/// Every second, takes out the pages that stopped beating, so that they leave their meeting
+/// (and its webhooks go out) even when no one looks at the room.
+pub fn spawn_sweep(shared: &Shared) {
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            shared.lock().unwrap().expire_presence();
+        }
+    });
 }
 
 /// Who is in a room: for tests and the room page.

@@ -11,7 +11,11 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::meetings::Meeting;
+use crate::recordings::{Recording, RecordingInProgress};
+use crate::webhooks::{Batch, Event, EventFaults, Webhook};
 
 pub type Shared = Arc<Mutex<Standin>>;
 
@@ -193,6 +197,9 @@ pub struct Presence {
     pub owner: bool,
     #[serde(skip)]
     pub last_seen: Instant,
+    /// The participant session this page is in the meeting as.
+    #[serde(skip)]
+    pub session_id: String,
 }
 
 pub struct Standin {
@@ -209,6 +216,23 @@ pub struct Standin {
     pub rate_limits: RateLimits,
     pub rate_limit_enabled: bool,
     pub presence: HashMap<String, Vec<Presence>>,
+    /// This server's own origin (download links point here even when rooms point elsewhere).
+    pub api_origin: String,
+    /// The domain's webhook (Daily allows one).
+    pub webhooks: Vec<Webhook>,
+    pub event_faults: EventFaults,
+    /// Events kept back by a `hold` event fault, in the order produced.
+    pub held_events: Vec<Event>,
+    /// The delivery lane, once started.
+    pub outbox: Option<mpsc::UnboundedSender<Batch>>,
+    /// Every meeting, in the order started.
+    pub meetings: Vec<Meeting>,
+    /// Every recording, in the order made.
+    pub recordings: Vec<Recording>,
+    /// Recordings started from a room page and not stopped yet, by room.
+    pub recording_in_progress: HashMap<String, RecordingInProgress>,
+    /// Signs download links; drawn once per process, outside the seeded stream.
+    pub link_key: [u8; 32],
     seq: u64,
     /// The seed the stand-in started with; a reset goes back to it.
     start_seed: u64,
@@ -240,7 +264,7 @@ impl Standin {
             api_key,
             domain_name,
             domain_id: String::new(),
-            origin,
+            origin: origin.clone(),
             clock_offset: 0,
             rooms: BTreeMap::new(),
             calls: Vec::new(),
@@ -248,6 +272,15 @@ impl Standin {
             rate_limits: RateLimits::default(),
             rate_limit_enabled: true,
             presence: HashMap::new(),
+            api_origin: origin,
+            webhooks: Vec::new(),
+            event_faults: EventFaults::default(),
+            held_events: Vec::new(),
+            outbox: None,
+            meetings: Vec::new(),
+            recordings: Vec::new(),
+            recording_in_progress: HashMap::new(),
+            link_key: rand::random(),
             seq: 0,
             start_seed: seed,
             seed,
@@ -280,6 +313,11 @@ impl Standin {
             .into_uuid()
             .hyphenated()
             .to_string()
+    }
+
+    /// 32 bytes of the seeded stream (a generated webhook secret).
+    pub fn random_bytes(&mut self) -> [u8; 32] {
+        self.rng.random()
     }
 
     /// A room name as Daily makes them when none is given: 20 letters and digits.
@@ -337,15 +375,41 @@ impl Standin {
         self.rooms.get(name).filter(|r| !r.expired(now))
     }
 
+    /// Who is in a room now, after those whose page stopped beating have left it.
     pub fn present(&mut self, room: &str) -> Vec<Presence> {
-        let list = self.presence.entry(room.to_owned()).or_default();
-        list.retain(|p| p.last_seen.elapsed() < PRESENCE_TTL);
-        list.clone()
+        self.expire_presence();
+        self.presence.get(room).cloned().unwrap_or_default()
+    }
+
+    /// Takes out every page that has not beaten within [`PRESENCE_TTL`]: each leaves its
+    /// meeting (with the events that go with it).
+    pub fn expire_presence(&mut self) {
+        let mut gone = Vec::new();
+        for (room, list) in self.presence.iter_mut() {
+            list.retain(|p| {
+                let live = p.last_seen.elapsed() < PRESENCE_TTL;
+                if !live {
+                    gone.push((room.clone(), p.session_id.clone()));
+                }
+                live
+            });
+        }
+        let now = self.now();
+        for (room, session_id) in gone {
+            if let Ok(events) = crate::meetings::leave(self, &room, &session_id, now) {
+                self.emit(events);
+            }
+        }
     }
 
     /// The stand-in's notion of now, in unix seconds: the real clock moved by the offset.
     pub fn now(&self) -> i64 {
         unix_now().saturating_add(self.clock_offset)
+    }
+
+    /// The stand-in's notion of now, in unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        unix_now_ms().saturating_add(self.clock_offset.saturating_mul(1000))
     }
 
     /// Registers a request that a `hold` fault stops: it waits until the receiver answers,
@@ -365,7 +429,8 @@ impl Standin {
             .count()
     }
 
-    /// Back to the state the stand-in started in: no rooms, calls, faults or presence, the
+    /// Back to the state the stand-in started in: no rooms, calls, faults, presence, webhooks,
+    /// event faults, held events, meetings or recordings, the
     /// real clock, rate limits on, held requests released, and the random stream restarted
     /// from the seed it started with (so a run after a reset is reproducible).
     pub fn reset(&mut self) {
@@ -376,6 +441,12 @@ impl Standin {
         self.calls.clear();
         self.faults.clear();
         self.presence.clear();
+        self.webhooks.clear();
+        self.event_faults = EventFaults::default();
+        self.held_events.clear();
+        self.meetings.clear();
+        self.recordings.clear();
+        self.recording_in_progress.clear();
         self.rate_limits = RateLimits::default();
         self.rate_limit_enabled = true;
     }

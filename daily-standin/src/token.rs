@@ -27,6 +27,9 @@ pub struct Claims {
     pub ud: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ejt: Option<bool>,
+    /// `enable_recording`: `cloud` lets an owner record even where the room does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub er: Option<String>,
 }
 
 /// The daily-js error type a bad token produces.
