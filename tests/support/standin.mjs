@@ -18,11 +18,13 @@ export async function startStandin({
   apiKey = DAILY_API_KEY,
   roomOrigin,
   seed = process.env.DAILY_STANDIN_SEED || undefined,
+  webhook,
 } = {}) {
   const args = [
     '--port', '0', '--api-key', apiKey,
     ...(roomOrigin ? ['--room-origin', roomOrigin] : []),
     ...(seed !== undefined ? ['--seed', String(seed)] : []),
+    ...(webhook ? ['--webhook-url', webhook.url, '--webhook-secret', webhook.secret] : []),
   ];
   const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
@@ -98,6 +100,28 @@ export async function startStandin({
     /** Lets every request held by a `hold` fault go on; answers `{ released: n }`. */
     release: () => control('POST', '/__control/release'),
     reset: () => control('POST', '/__control/reset'),
+    /**
+     * A participant joins `room` (`meeting.started` first when it was empty, then
+     * `participant.joined`); `at` (unix seconds) replaces the stand-in's clock. Answers
+     * `{ sessionId, deliveries }` once the events are delivered.
+     */
+    join: (room, { userId, userName, owner = false, at } = {}) =>
+      control('POST', `/__control/rooms/${encodeURIComponent(room)}/join`, { userId, userName, owner, at }),
+    /** Session `sessionId` leaves `room` (`meeting.ended` after the last); `{ deliveries }`. */
+    leave: (room, sessionId, { at } = {}) =>
+      control('POST', `/__control/rooms/${encodeURIComponent(room)}/leave`, { sessionId, at }),
+    /** A finished cloud recording of `room` (`recording.started`, `recording.ready-to-download`). */
+    recording: (room, { startTs, duration } = {}) =>
+      control('POST', `/__control/rooms/${encodeURIComponent(room)}/recordings`, { startTs, duration }),
+    /** `recording.error` for `room`. */
+    recordingError: (room) => control('POST', `/__control/rooms/${encodeURIComponent(room)}/recording-error`, {}),
+    /**
+     * Replaces the webhook faults: `{ duplicate: n }` sends each event n times with the same id,
+     * `{ hold: true }` queues them until `releaseWebhooks`, `{ drop: [type] }` never sends those.
+     */
+    webhookFaults: (faults = {}) => control('POST', '/__control/webhooks/faults', faults),
+    /** Sends the queued events in the order produced (`sent`) or the reverse; `{ deliveries }`. */
+    releaseWebhooks: (order = 'sent') => control('POST', '/__control/webhooks/release', { order }),
     /**
      * Runs `fn` (a test's body that depends on the stand-in's random choices); if it throws,
      * the error says which seed replays them.
