@@ -17,6 +17,8 @@ const state = {
   view: 'loading',
   lists: { coach: null, player: null },
   errors: { coach: null, player: null },
+  /** The replay URLs of each past session with recordings (id → [url]), newest first. */
+  recordings: {},
   /** The cursor of each list's next page (null on the last page). */
   next: { coach: null, player: null },
   /** Per list: a page being loaded ('loading'), or the ApiError of the last attempt. */
@@ -211,6 +213,7 @@ function viewSession(session) {
   const cancel = live
     ? h('button', { type: 'button', class: 'button secondary cancel', text: t('session.cancel'), onclick: (e) => askCancel(session, e.currentTarget) })
     : null;
+  const after = session.status === 'confirmed' && js.kind === 'past';
   const videoNote = live && ['pending', 'failed'].includes(session.videoStatus)
     ? h('p', { class: 'video-state', text: t(`session.video.${session.videoStatus}`) })
     : null;
@@ -223,8 +226,10 @@ function viewSession(session) {
         ` · ${t('session.duration', { minutes: session.durationMinutes })}`),
       h('span', { class: `badge status-${session.status}`, text: t(`session.status.${session.status}`) }),
       session.rescheduledAt ? h('span', { class: 'badge rescheduled', text: t('session.rescheduled') }) : null,
-      videoNote),
+      videoNote,
+      after ? viewAttendance(session) : null),
     h('div', { class: 'session-actions' },
+      after ? viewReplays(session) : null,
       joinButton,
       // Not a live region: a countdown rewritten every second would be read out every second.
       // The Join button refers to it, and announcePending() says when the session opens.
@@ -232,6 +237,59 @@ function viewSession(session) {
       discord,
       cancel,
       alert ? h('p', { class: 'session-alert', role: 'alert', text: alert }) : null));
+}
+
+/** Who came to a past session: "Camille a rejoint · Léo absent", coach first. */
+function viewAttendance(session) {
+  const names = session.role === 'coach'
+    ? { coach: state.me.name, player: session.counterpart.name }
+    : { coach: session.counterpart.name, player: state.me.name };
+  const parts = ['coach', 'player'].map((role) =>
+    t(session.attendance?.[role] ? 'session.joined' : 'session.absent', { name: names[role] }));
+  return h('p', { class: 'session-attendance', text: parts.join(' · ') });
+}
+
+/** A button per recording of a past session ("Revoir la session"), newest first. */
+function viewReplays(session) {
+  const urls = state.recordings[session.id] ?? (session.dailyRecordingUrl ? [session.dailyRecordingUrl] : []);
+  if (urls.length === 0) return null;
+  return h('div', { class: 'replays' }, urls.map((url, i) => h('button', {
+    type: 'button',
+    class: 'button secondary replay',
+    text: i === 0 ? t('session.replay') : t('session.replayN', { n: urls.length - i }),
+    onclick: (e) => openReplay(url, e.currentTarget),
+  })));
+}
+
+/** Plays a replay in a dialog: a <video> on the recording's own URL, which redirects to a
+ * download link minted for this request. Closing stops it and gives focus back. */
+function openReplay(url, opener) {
+  const dialog = document.getElementById('replay-dialog');
+  const video = document.getElementById('replay-video');
+  const error = document.getElementById('replay-error');
+  error.hidden = true;
+  video.onerror = () => { error.hidden = false; };
+  video.src = url;
+  dialog.addEventListener('close', () => {
+    video.pause();
+    video.removeAttribute('src');
+    video.load();
+    opener.focus();
+  }, { once: true });
+  dialog.showModal();
+}
+
+/** Every recording of the past sessions that have one (the lists give only the newest). */
+async function loadRecordings(sessions) {
+  const recorded = sessions.filter((s) => s.dailyRecordingUrl && !state.recordings[s.id]);
+  await Promise.all(recorded.map(async (s) => {
+    try {
+      const { recordings } = await api(`/reservations/${s.id}/recordings`);
+      state.recordings[s.id] = recordings.filter((r) => r.url).map((r) => r.url);
+    } catch {
+      // The newest recording, from the list, is still offered.
+    }
+  }));
 }
 
 /** The booking form is a development tool: in production, bookings come from the platform. */
@@ -355,6 +413,7 @@ async function loadLists() {
   await Promise.all(roles.map(async (role) => {
     try {
       const page = await api(`/api/${role}/sessions`);
+      await loadRecordings(page.sessions);
       state.lists[role] = page.sessions;
       state.next[role] = page.nextCursor;
       state.more[role] = null;
@@ -372,6 +431,7 @@ async function loadMore(role) {
   const shown = state.lists[role].length;
   try {
     const page = await api(`/api/${role}/sessions?cursor=${encodeURIComponent(state.next[role])}`);
+    await loadRecordings(page.sessions);
     state.lists[role] = state.lists[role].concat(page.sessions);
     state.next[role] = page.nextCursor;
     state.more[role] = null;

@@ -38,7 +38,13 @@ if [[ "$daily_base" == http://127.0.0.1:* || "$daily_base" == http://localhost:*
   standin_port="$(sed -E 's#^http://[^:]+:([0-9]+).*#\1#' <<<"$daily_base")"
   say "starting the Daily stand-in on port $standin_port"
   cargo build --quiet -p daily-standin
-  target/debug/daily-standin --port "$standin_port" --api-key "$(dev_var DAILY_API_KEY)" &
+  # The stand-in sends its webhooks (joins, leaves, recordings) to this Worker, signed with
+  # DAILY_WEBHOOK_SECRET, as Daily does once a webhook is registered.
+  webhook=()
+  if [ -n "$(dev_var DAILY_WEBHOOK_SECRET)" ]; then
+    webhook=(--webhook-url "http://127.0.0.1:$PORT/webhooks/daily" --webhook-secret "$(dev_var DAILY_WEBHOOK_SECRET)")
+  fi
+  target/debug/daily-standin --port "$standin_port" --api-key "$(dev_var DAILY_API_KEY)" "${webhook[@]}" &
   pids+=($!)
   daily_mode="Daily stand-in at http://127.0.0.1:$standin_port (no Daily account needed)"
 else

@@ -98,6 +98,9 @@ pub struct DailyConfig {
     pub domain_id: Option<String>,
     pub room_prefix: RoomPrefix,
     pub retry: RetryPolicy,
+    /// Cloud recording (`DAILY_RECORDING=cloud`, a paid Daily feature): rooms allow it and the
+    /// coach's token may start it. Off by default.
+    pub recording: bool,
 }
 
 impl DailyConfig {
@@ -140,6 +143,7 @@ pub struct Config {
     pub auth: Result<AuthConfig, ConfigError>,
     pub daily: Result<DailyConfig, ConfigError>,
     pub limits: Result<BookingLimits, ConfigError>,
+    pub webhook: Result<WebhookKeys, ConfigError>,
     /// Origins other than the Worker's own that may call the API from a browser
     /// (`ALLOWED_ORIGINS`, comma-separated), as `scheme://host[:port]`.
     pub allowed_origins: Vec<String>,
@@ -159,6 +163,7 @@ impl Config {
             auth: auth_config(&get),
             daily: daily_config(&get),
             limits: booking_limits(&get),
+            webhook: webhook_keys(&get),
             allowed_origins: get("ALLOWED_ORIGINS")
                 .map(|list| origins(&list))
                 .unwrap_or_default(),
@@ -282,7 +287,60 @@ fn daily_config(get: &impl Fn(&str) -> Option<String>) -> Result<DailyConfig, Co
         domain_id: get("DAILY_DOMAIN_ID"),
         room_prefix,
         retry,
+        recording: recording(get)?,
     })
+}
+
+fn recording(get: &impl Fn(&str) -> Option<String>) -> Result<bool, ConfigError> {
+    match get("DAILY_RECORDING").as_deref().map(str::trim) {
+        None | Some("off") => Ok(false),
+        Some("cloud") => Ok(true),
+        Some(_) => Err(ConfigError::Invalid {
+            name: "DAILY_RECORDING",
+            reason: "must be `cloud` or `off`".into(),
+        }),
+    }
+}
+
+/// The keys Daily's webhook signatures are checked with: the secret Daily returned as `hmac`
+/// (`DAILY_WEBHOOK_SECRET`, base64 text), then the one it replaces while a rotation is under
+/// way (`DAILY_WEBHOOK_SECRET_PREVIOUS`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookKeys(Vec<Vec<u8>>);
+
+impl WebhookKeys {
+    pub fn all(&self) -> &[Vec<u8>] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for WebhookKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WebhookKeys({} keys, ***)", self.0.len())
+    }
+}
+
+fn webhook_keys(get: &impl Fn(&str) -> Option<String>) -> Result<WebhookKeys, ConfigError> {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    let decode = |name: &'static str, value: String| {
+        STANDARD
+            .decode(value.trim())
+            .ok()
+            .filter(|key| !key.is_empty())
+            .ok_or(ConfigError::Invalid {
+                name,
+                reason: "must be the base64 `hmac` value Daily returned".into(),
+            })
+    };
+    let mut keys = vec![decode(
+        "DAILY_WEBHOOK_SECRET",
+        require(get, "DAILY_WEBHOOK_SECRET")?,
+    )?];
+    if let Some(previous) = get("DAILY_WEBHOOK_SECRET_PREVIOUS") {
+        keys.push(decode("DAILY_WEBHOOK_SECRET_PREVIOUS", previous)?);
+    }
+    Ok(WebhookKeys(keys))
 }
 
 #[cfg(test)]

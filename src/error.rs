@@ -68,6 +68,14 @@ pub enum AppError {
     VideoUnavailable(DailyError),
     #[error("the video service refused the request")]
     VideoRejected(DailyError),
+    #[error("the webhook signature could not be verified")]
+    WebhookRefused,
+    #[error("webhooks are not configured: {0}")]
+    WebhookNotConfigured(ConfigError),
+    #[error("no such recording")]
+    RecordingNotFound,
+    #[error("this recording is no longer available")]
+    RecordingExpired,
     #[error("internal error")]
     Internal(String),
 }
@@ -106,7 +114,10 @@ impl AppError {
     pub fn status(&self) -> u16 {
         use BookingError as B;
         match self {
-            AppError::Unauthenticated(_) => 401,
+            AppError::Unauthenticated(_) | AppError::WebhookRefused => 401,
+            AppError::RecordingNotFound => 404,
+            AppError::RecordingExpired => 410,
+            AppError::WebhookNotConfigured(_) => 503,
             AppError::NotFound
             | AppError::ReservationNotFound
             | AppError::CoachNotFound
@@ -149,6 +160,10 @@ impl AppError {
         use BookingError as B;
         match self {
             AppError::Unauthenticated(_) => "unauthenticated",
+            AppError::WebhookRefused => "invalid_signature",
+            AppError::WebhookNotConfigured(_) => "webhook_not_configured",
+            AppError::RecordingNotFound => "recording_not_found",
+            AppError::RecordingExpired => "recording_expired",
             AppError::NotFound => "not_found",
             AppError::ReservationNotFound => "reservation_not_found",
             AppError::MethodNotAllowed { .. } => "method_not_allowed",
@@ -216,7 +231,8 @@ impl AppError {
             AppError::VideoUnavailable(e) | AppError::VideoRejected(e) => Some(e.to_string()),
             AppError::DailyNotConfigured(e)
             | AppError::AuthNotConfigured(e)
-            | AppError::LimitsNotConfigured(e) => Some(e.to_string()),
+            | AppError::LimitsNotConfigured(e)
+            | AppError::WebhookNotConfigured(e) => Some(e.to_string()),
             _ => None,
         }
     }
@@ -262,6 +278,9 @@ impl AppError {
                 ConfigError::Missing(name) | ConfigError::Invalid { name, .. },
             )
             | AppError::LimitsNotConfigured(
+                ConfigError::Missing(name) | ConfigError::Invalid { name, .. },
+            )
+            | AppError::WebhookNotConfigured(
                 ConfigError::Missing(name) | ConfigError::Invalid { name, .. },
             ) => {
                 extra.insert("variable".into(), json!(name));
@@ -343,6 +362,10 @@ pub fn examples() -> Vec<AppError> {
         AppError::LimitsNotConfigured(config()),
         AppError::VideoUnavailable(DailyError::RateLimited),
         AppError::VideoRejected(DailyError::RateLimited),
+        AppError::WebhookRefused,
+        AppError::WebhookNotConfigured(config()),
+        AppError::RecordingNotFound,
+        AppError::RecordingExpired,
         AppError::Internal("x".into()),
     ];
     all.extend(booking.into_iter().map(AppError::Booking));
@@ -376,6 +399,10 @@ pub fn examples() -> Vec<AppError> {
             | AppError::LimitsNotConfigured(_)
             | AppError::VideoUnavailable(_)
             | AppError::VideoRejected(_)
+            | AppError::WebhookRefused
+            | AppError::WebhookNotConfigured(_)
+            | AppError::RecordingNotFound
+            | AppError::RecordingExpired
             | AppError::Internal(_) => {}
         }
     }

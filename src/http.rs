@@ -73,27 +73,25 @@ pub async fn respond(
     }
 }
 
-/// Reads a request body as it streams in, refusing it (413) as soon as it passes
-/// `MAX_BODY_BYTES`, without reading the rest. `None` when the request has no body.
-async fn read_body(req: &mut Request) -> Result<Option<Vec<u8>>, AppError> {
-    let too_large = AppError::PayloadTooLarge {
-        limit: MAX_BODY_BYTES,
-    };
+/// Reads a request body as it streams in, refusing it (413) as soon as it passes `limit`
+/// bytes, without reading the rest. `None` when the request has no body.
+pub async fn read_body(req: &mut Request, limit: usize) -> Result<Option<Vec<u8>>, AppError> {
+    let too_large = AppError::PayloadTooLarge { limit };
     let declared = req
         .headers()
         .get("Content-Length")?
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+    if declared.is_some_and(|n| n > limit) {
         return Err(too_large);
     }
     if req.inner().body().is_none() {
         return Ok(None);
     }
-    let mut body = Vec::with_capacity(declared.unwrap_or(1024));
+    let mut body = Vec::with_capacity(declared.unwrap_or(1024).min(limit));
     let mut chunks = req.stream()?;
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk.map_err(|_| AppError::InvalidJson)?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
+        if body.len() + chunk.len() > limit {
             return Err(too_large);
         }
         body.extend_from_slice(&chunk);
@@ -103,14 +101,16 @@ async fn read_body(req: &mut Request) -> Result<Option<Vec<u8>>, AppError> {
 
 /// The JSON body of a request (at most `MAX_BODY_BYTES`).
 pub async fn read_json(req: &mut Request) -> Result<serde_json::Value, AppError> {
-    let body = read_body(req).await?.ok_or(AppError::InvalidJson)?;
+    let body = read_body(req, MAX_BODY_BYTES)
+        .await?
+        .ok_or(AppError::InvalidJson)?;
     serde_json::from_slice(&body).map_err(|_| AppError::InvalidJson)
 }
 
 /// The body of a request that may have none: nothing, an empty body, or a JSON object (whose
 /// fields are not used). Anything else is refused rather than ignored.
 pub async fn read_optional_object(req: &mut Request) -> Result<(), AppError> {
-    match read_body(req).await? {
+    match read_body(req, MAX_BODY_BYTES).await? {
         None => Ok(()),
         Some(body) if body.iter().all(u8::is_ascii_whitespace) => Ok(()),
         Some(body) => match serde_json::from_slice(&body) {

@@ -1,6 +1,8 @@
 //! The scheduled handler's work, every minute: create or move the rooms still `pending` (with
 //! backoff and an attempt count), delete the rooms of cancelled reservations (spaced out: Daily
-//! allows about 2 deletions a second), and forget Idempotency-Keys older than 24 hours.
+//! allows about 2 deletions a second), ask Daily about ended sessions whose webhooks did not
+//! arrive, and forget Idempotency-Keys older than 24 hours and webhook event keys older than a
+//! week.
 
 use std::time::Duration;
 
@@ -9,10 +11,12 @@ use worker::{console_log, console_warn, D1Database, Delay, Env};
 
 use crate::booking::idempotency::RETENTION_SECONDS;
 use crate::config::{Config, DailyConfig};
-use crate::daily::api::DailyError;
+use crate::daily::api::{DailyError, Meeting, Recording};
+use crate::daily::client::DailyClient;
 use crate::db::reservations::{self, ReservationRow};
-use crate::db::{self, idempotency};
+use crate::db::{self, idempotency, meetings};
 use crate::domain::time::Instant;
+use crate::domain::webhook::{Effect, Presence};
 use crate::error::AppError;
 use crate::rooms::{self, policy::heal_backoff, policy::MAX_HEAL_ATTEMPTS};
 
@@ -21,6 +25,8 @@ const HEAL_BATCH: i64 = 25;
 /// Rooms deleted per run at most, and the pause between two deletions.
 const DELETE_BATCH: i64 = 20;
 const DELETE_SPACING: Duration = Duration::from_millis(600);
+/// Sessions asked about per run at most (two Daily requests each, well under its limits).
+const POLL_BATCH: u32 = 5;
 
 #[derive(Debug, Default)]
 pub struct Report {
@@ -29,6 +35,7 @@ pub struct Report {
     pub rooms_deleted: usize,
     pub deletions_failed: usize,
     pub keys_purged: usize,
+    pub sessions_polled: usize,
 }
 
 /// Records a failed attempt at a reservation's room and schedules the next one, or gives up
@@ -64,18 +71,97 @@ pub async fn run(env: &Env, config: &Config, now: Instant) -> Result<Report, App
         Ok(daily) => {
             heal_rooms(&db, daily, now, &mut report).await?;
             delete_rooms(&db, daily, now, &mut report).await?;
+            poll_sessions(&db, daily, now, &mut report).await?;
         }
         Err(e) => console_warn!("scheduled: Daily not configured ({e}); rooms left as they are"),
     }
     console_log!(
-        "scheduled: {} rooms ready, {} not yet; {} rooms deleted, {} not yet; {} keys purged",
+        "scheduled: {} rooms ready, {} not yet; {} rooms deleted, {} not yet; {} keys purged; {} ended sessions asked about",
         report.rooms_ready,
         report.rooms_failed,
         report.rooms_deleted,
         report.deletions_failed,
-        report.keys_purged
+        report.keys_purged,
+        report.sessions_polled
     );
+    meetings::purge_events(&db, now).await?;
     Ok(report)
+}
+
+/// Asks Daily about sessions whose meeting end (or, with recording on, whose recording) never
+/// came by webhook: their meetings (attendance) and recordings. What webhooks already recorded
+/// stays; the rest is filled in, so the two converge on the same rows.
+async fn poll_sessions(
+    db: &D1Database,
+    daily: &DailyConfig,
+    now: Instant,
+    report: &mut Report,
+) -> Result<(), AppError> {
+    let client = DailyClient::new(daily);
+    for session in meetings::unreported(db, now, daily.recording, POLL_BATCH).await? {
+        let room = &session.daily_room_name;
+        let mut effects: Vec<Effect> = match client.meetings(room).await {
+            Ok(found) => found
+                .iter()
+                .flat_map(|m| meeting_effects(room, m))
+                .collect(),
+            Err(e) => {
+                console_warn!("scheduled: meetings of {room} not read: {e}");
+                break;
+            }
+        };
+        if daily.recording {
+            match client.recordings(room).await {
+                Ok(found) => effects.extend(found.iter().filter_map(|r| recording_effect(room, r))),
+                Err(e) => {
+                    console_warn!("scheduled: recordings of {room} not read: {e}");
+                    break;
+                }
+            }
+        }
+        meetings::record_polled(db, &session.owner, &effects, now).await?;
+        report.sessions_polled += 1;
+    }
+    Ok(())
+}
+
+/// What a meeting session from `GET /meetings` says, as the webhooks would have said it.
+fn meeting_effects(room: &str, meeting: &Meeting) -> Vec<Effect> {
+    let start = meeting.start_time.floor() as i64;
+    let mut effects: Vec<Effect> = meeting
+        .participants
+        .iter()
+        .map(|p| {
+            Effect::Left(Presence {
+                room: room.to_owned(),
+                session_id: p.participant_id.clone(),
+                user_id: p.user_id.clone(),
+                joined_at: p.join_time.floor() as i64,
+                duration: p.duration.map(|d| d.floor() as i64),
+            })
+        })
+        .collect();
+    effects.push(match (meeting.ongoing, meeting.duration) {
+        (false, Some(duration)) => Effect::MeetingEnded {
+            room: room.to_owned(),
+            start,
+            end: start + duration.floor() as i64,
+        },
+        _ => Effect::MeetingStarted {
+            room: room.to_owned(),
+            start,
+        },
+    });
+    effects
+}
+
+fn recording_effect(room: &str, recording: &Recording) -> Option<Effect> {
+    (recording.status == "finished").then(|| Effect::RecordingReady {
+        room: room.to_owned(),
+        recording_id: recording.id.clone(),
+        start: recording.start_ts.floor() as i64,
+        duration: recording.duration.map(|d| d.floor() as i64),
+    })
 }
 
 /// Creates or moves the rooms that are due, stopping at the first transient failure.

@@ -80,9 +80,12 @@ enum Route {
     DevUsers,
     DevLogin,
     DevLogout,
+    DailyWebhook,
+    Recordings,
+    Recording,
 }
 
-/// Every route: its method, its path (`{…}` is the one parameter, a whole segment) and its
+/// Every route: its method, its path (each `{…}` is a parameter, a whole segment) and its
 /// handler. `public/openapi.json` documents exactly these (a unit test holds it to that).
 const ROUTES: &[(Method, &str, Route)] = {
     use Method::{Get, Patch, Post};
@@ -103,22 +106,29 @@ const ROUTES: &[(Method, &str, Route)] = {
         (Patch, "/reservations/{id}", Route::Reschedule),
         (Post, "/reservations/{id}/cancel", Route::Cancel),
         (Get, "/reservations/{id}/daily-token", Route::DailyToken),
+        (Get, "/reservations/{id}/recordings", Route::Recordings),
+        (
+            Get,
+            "/reservations/{id}/recordings/{recordingId}",
+            Route::Recording,
+        ),
+        (Post, "/webhooks/daily", Route::DailyWebhook),
         (Get, "/dev/users", Route::DevUsers),
         (Post, "/dev/login", Route::DevLogin),
         (Post, "/dev/logout", Route::DevLogout),
     ]
 };
 
-/// The segment of `path` in the place of the template's parameter, if the path fits the
-/// template (`Some(None)` for a template without one).
-fn fit<'p>(template: &str, path: &'p str) -> Option<Option<&'p str>> {
+/// The segments of `path` in the places of the template's parameters, if the path fits the
+/// template.
+fn fit<'p>(template: &str, path: &'p str) -> Option<Vec<&'p str>> {
     let mut wanted = template.split('/');
     let mut given = path.split('/');
-    let mut param = None;
+    let mut params = Vec::new();
     loop {
         match (wanted.next(), given.next()) {
-            (None, None) => return Some(param),
-            (Some(w), Some(g)) if w.starts_with('{') => param = Some(g),
+            (None, None) => return Some(params),
+            (Some(w), Some(g)) if w.starts_with('{') => params.push(g),
             (Some(w), Some(g)) if w == g => {}
             _ => return None,
         }
@@ -138,20 +148,20 @@ fn allow_header(methods: &[&Method]) -> String {
     names.join(", ")
 }
 
-/// Finds the route of a request, and its one path parameter if it has one. `HEAD` is answered
+/// Finds the route of a request, and its path parameters (empty ones left out). `HEAD` is answered
 /// as `GET` is (the runtime drops the body); any other method the path does not take is 405.
 /// The method is the request's own text: workers-rs reads methods it does not know (`QUERY`,
 /// `PROPFIND`) as `GET`.
-fn route(method: &str, path: &str) -> std::result::Result<(Route, Option<String>), AppError> {
+fn route(method: &str, path: &str) -> std::result::Result<(Route, Vec<String>), AppError> {
     let wanted = if method == "HEAD" { "GET" } else { method };
     let mut methods = Vec::new();
     for (m, template, route) in ROUTES {
-        let Some(param) = fit(template, path) else {
+        let Some(params) = fit(template, path) else {
             continue;
         };
         if m.as_ref() == wanted {
-            let param = param.filter(|p| !p.is_empty()).map(str::to_owned);
-            return Ok((*route, param));
+            let params = params.into_iter().map(str::to_owned).collect();
+            return Ok((*route, params));
         }
         methods.push(m);
     }
@@ -184,12 +194,14 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let mut response = match route(&method, &req.path()) {
         Err(e) if method == "OPTIONS" => options(e),
         Err(e) => http::error_response(&e),
-        Ok((route, param)) => {
+        Ok((route, params)) => {
             let body_optional = matches!(route, Route::Cancel | Route::DevLogout);
-            let writes = matches!(method.as_str(), "POST" | "PATCH");
+            // Daily's webhooks come from its servers, signed: not a browser's request.
+            let writes = matches!(method.as_str(), "POST" | "PATCH")
+                && !matches!(route, Route::DailyWebhook);
             match writes.then(|| http::check_write(&req, &config, body_optional)) {
                 Some(Err(e)) => http::error_response(&e),
-                _ => dispatch(route, req, Ctx { env, config, param }).await,
+                _ => dispatch(route, req, Ctx::new(env, config, params)).await,
             }
         }
     }?;
@@ -216,6 +228,9 @@ async fn dispatch(route: Route, req: Request, ctx: Ctx) -> Result<Response> {
         Route::DevUsers => respond(api::dev::users(req, ctx)).await,
         Route::DevLogin => respond(api::dev::login(req, ctx)).await,
         Route::DevLogout => respond(api::dev::logout(req, ctx)).await,
+        Route::DailyWebhook => respond(api::webhooks::daily(req, ctx)).await,
+        Route::Recordings => respond(api::recordings::list(req, ctx)).await,
+        Route::Recording => respond(api::recordings::open(req, ctx)).await,
     }?;
     if instrument {
         // Exact when requests do not overlap in the isolate, as in the benchmark's probes.
@@ -241,13 +256,16 @@ mod tests {
     fn paths_find_their_route_and_parameter() {
         let (found, param) = route("GET", "/reservations/abc/daily-token").unwrap();
         assert!(matches!(found, Route::DailyToken));
-        assert_eq!(param.as_deref(), Some("abc"));
+        assert_eq!(param, vec!["abc"]);
         assert!(matches!(route("HEAD", "/api/me").unwrap().0, Route::Me));
         assert!(matches!(
             route("PATCH", "/reservations/abc").unwrap().0,
             Route::Reschedule
         ));
-        assert_eq!(route("GET", "/reservations/").unwrap().1, None);
+        assert_eq!(
+            route("GET", "/reservations/r/recordings/g").unwrap().1,
+            vec!["r", "g"]
+        );
         for missing in ["/nope", "/reservations/a/b/c", "/api", "//", "/api/me/"] {
             assert!(
                 matches!(route("GET", missing), Err(AppError::NotFound)),

@@ -5,16 +5,15 @@ use serde::Serialize;
 
 /// The CSP of the sessions page: only our own scripts, styles and API; frames only from Daily
 /// (and the local Daily stand-in when one is configured). Follows Daily's guide for Prebuilt
-/// (`frame-src https://*.daily.co`, `script-src … blob:`, `worker-src 'self'`).
+/// (`frame-src https://*.daily.co`, `script-src … blob:`, `worker-src 'self'`). Replays play
+/// from our own recording URL, which redirects to Daily's download link (a signed https URL, or
+/// the stand-in's).
 pub fn content_security_policy(standin_origin: Option<&str>) -> String {
-    let mut frames = String::from("https://*.daily.co");
-    if let Some(origin) = standin_origin {
-        frames.push(' ');
-        frames.push_str(origin);
-    }
+    let standin = standin_origin.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' blob:; style-src 'self'; img-src 'self' data:; \
-         connect-src 'self'; frame-src {frames}; worker-src 'self'; object-src 'none'; \
+         connect-src 'self'; frame-src https://*.daily.co{standin}; \
+         media-src 'self' https:{standin}; worker-src 'self'; object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
@@ -65,6 +64,8 @@ mod tests {
         assert!(!prod.contains("127.0.0.1"));
         let dev = content_security_policy(Some("http://127.0.0.1:8788"));
         assert!(dev.contains("frame-src https://*.daily.co http://127.0.0.1:8788;"));
+        assert!(dev.contains("media-src 'self' https: http://127.0.0.1:8788;"));
+        assert!(prod.contains("media-src 'self' https:;"));
     }
 
     #[test]

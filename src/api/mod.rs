@@ -5,10 +5,12 @@ pub mod catalog;
 pub mod dev;
 pub mod me;
 pub mod page;
+pub mod recordings;
 pub mod reservations;
 pub mod sessions;
 pub mod tokens;
 pub mod views;
+pub mod webhooks;
 
 use std::rc::Rc;
 
@@ -31,9 +33,23 @@ pub struct Ctx {
     pub config: Rc<Config>,
     /// The `:id` or `:coachId` segment of the route, when it has one.
     pub param: Option<String>,
+    /// The second parameter (`:recordingId`), when the route has one.
+    pub sub: Option<String>,
 }
 
 impl Ctx {
+    pub fn new(env: Env, config: Rc<Config>, params: Vec<String>) -> Self {
+        let mut params = params
+            .into_iter()
+            .map(|p| Some(p).filter(|p| !p.is_empty()));
+        Self {
+            env,
+            config,
+            param: params.next().flatten(),
+            sub: params.next().flatten(),
+        }
+    }
+
     /// The booking limits, or the error that names the misconfigured variable.
     pub fn limits(&self) -> Result<BookingLimits, AppError> {
         self.config

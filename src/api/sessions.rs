@@ -6,6 +6,7 @@ use worker::{D1Database, Request, Response};
 
 use super::Ctx;
 use crate::db::{self, reservations, reservations::SessionRow, users};
+use crate::domain::call::CallView;
 use crate::domain::ids::UserId;
 use crate::domain::listing::{position_of, Cursor, PageRequest};
 use crate::domain::reservation::ReservationStatus;
@@ -43,6 +44,8 @@ struct SessionView {
     rescheduled_at: Option<Instant>,
     opens_at: Instant,
     closes_at: Instant,
+    #[serde(flatten)]
+    call: CallView,
 }
 
 #[derive(Serialize)]
@@ -58,6 +61,7 @@ fn view(row: SessionRow, role: Role) -> SessionView {
     let slot = r.slot();
     let window = JoinWindow::for_role(&slot, role);
     SessionView {
+        call: CallView::of(&r.call, &r.id),
         id: r.id,
         role,
         status: r.status,

@@ -88,8 +88,12 @@ pub async fn daily_token(req: Request, ctx: Ctx) -> Result<Response, AppError> {
         name: &who.name,
         role,
     };
-    let claims =
+    let mut claims =
         MeetingTokenClaims::for_participant(&room.name, &domain_id, &participant, &window, now);
+    // Recording is the coach's to start (by hand, in Prebuilt); the player's token never allows it.
+    if daily.recording && role == Role::Coach {
+        claims.er = Some("cloud");
+    }
     let token = token::sign(daily.api_key.hs256(), &claims);
 
     http::json(

@@ -6,6 +6,7 @@ use crate::auth::Identity;
 use crate::daily::api::Room;
 use crate::db::reservations::ReservationRow;
 use crate::domain::booking::NewBooking;
+use crate::domain::call::{CallReport, CallView};
 use crate::domain::ids::ReservationId;
 use crate::domain::reservation::ReservationStatus;
 use crate::domain::time::Instant;
@@ -28,12 +29,13 @@ pub struct ReservationView {
     pub daily_room_url: Option<String>,
     pub rescheduled_at: Option<Instant>,
     pub created_at: Instant,
+    #[serde(flatten)]
+    pub call: CallView,
 }
 
 impl From<ReservationRow> for ReservationView {
     fn from(r: ReservationRow) -> Self {
         Self {
-            id: r.id,
             announcement_id: r.announcement_id,
             coach_id: r.coach_id,
             player_id: r.player_id,
@@ -45,6 +47,8 @@ impl From<ReservationRow> for ReservationView {
             daily_room_url: r.daily_room_url,
             rescheduled_at: r.rescheduled_at,
             created_at: r.created_at,
+            call: CallView::of(&r.call, &r.id),
+            id: r.id,
         }
     }
 }
@@ -75,6 +79,7 @@ impl ReservationView {
             daily_room_url: room.map(|r| r.url),
             rescheduled_at: None,
             created_at: now,
+            call: CallView::of(&CallReport::default(), &id.to_string()),
         }
     }
 }

@@ -247,7 +247,12 @@ impl Booking<'_> {
                 .transpose()
         };
         let name = self.daily.room_prefix.room_for(id);
-        let request = policy::create_request(&name, &booking.slot, self.player.locale);
+        let request = policy::create_request(
+            &name,
+            &booking.slot,
+            self.player.locale,
+            self.daily.recording,
+        );
         match DailyClient::new(self.daily).create_room(&request).await {
             Ok(room) => {
                 let record =

@@ -26,6 +26,9 @@ pub struct RoomProperties {
     pub eject_at_room_exp: bool,
     /// The Prebuilt UI language.
     pub lang: Locale,
+    /// `"cloud"` when recording is on (`DAILY_RECORDING=cloud`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_recording: Option<&'static str>,
 }
 
 /// `POST /rooms/:name` body that changes a room's window.
@@ -65,6 +68,51 @@ pub struct Deleted {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct DomainConfig {
     pub domain_id: String,
+}
+
+/// `GET /meetings?room=` and `GET /recordings?room_name=` answers.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+}
+
+/// A meeting session: people in a room together over a time window.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Meeting {
+    pub start_time: f64,
+    #[serde(default)]
+    pub duration: Option<f64>,
+    #[serde(default)]
+    pub ongoing: bool,
+    #[serde(default)]
+    pub participants: Vec<MeetingParticipant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MeetingParticipant {
+    pub participant_id: String,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    pub join_time: f64,
+    #[serde(default)]
+    pub duration: Option<f64>,
+}
+
+/// A recording object; only the fields we use.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Recording {
+    pub id: String,
+    pub start_ts: f64,
+    pub status: String,
+    #[serde(default)]
+    pub duration: Option<f64>,
+}
+
+/// `GET /recordings/:id/access-link` answer. `download_link` may be an error message rather
+/// than a URL, so it is checked before use.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AccessLink {
+    pub download_link: String,
 }
 
 /// Daily's error body: a stable `error` type and a human `info` that may change.

@@ -7,7 +7,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::Method;
 
-use super::api::{read_answer, CreateRoom, DailyError, Deleted, DomainConfig, Room, UpdateRoom};
+use super::api::{
+    read_answer, AccessLink, CreateRoom, DailyError, Deleted, DomainConfig, Meeting, Page,
+    Recording, Room, UpdateRoom,
+};
 use crate::config::DailyConfig;
 use crate::outbound::{Client, Outbound};
 
@@ -67,6 +70,27 @@ impl<'a> DailyClient<'a> {
     pub async fn update_room(&self, name: &str, update: &UpdateRoom) -> Result<Room, DailyError> {
         self.call(Method::Post, &format!("/rooms/{name}"), Some(update))
             .await
+    }
+
+    /// The meeting sessions of a room (who was in it, when, for how long).
+    pub async fn meetings(&self, room: &str) -> Result<Vec<Meeting>, DailyError> {
+        let page: Page<Meeting> = self
+            .call(Method::Get, &format!("/meetings?room={room}"), None::<&()>)
+            .await?;
+        Ok(page.data)
+    }
+
+    /// The recordings of a room, newest first.
+    pub async fn recordings(&self, room: &str) -> Result<Vec<Recording>, DailyError> {
+        let path = format!("/recordings?room_name={room}");
+        let page: Page<Recording> = self.call(Method::Get, &path, None::<&()>).await?;
+        Ok(page.data)
+    }
+
+    /// A download link of a recording, valid for an hour.
+    pub async fn access_link(&self, recording_id: &str) -> Result<AccessLink, DailyError> {
+        let path = format!("/recordings/{recording_id}/access-link?valid_for_secs=3600");
+        self.call(Method::Get, &path, None::<&()>).await
     }
 
     /// Deletes a room; a room that is already gone counts as deleted.

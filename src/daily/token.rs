@@ -33,6 +33,9 @@ pub struct MeetingTokenClaims<'a> {
     pub ud: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ejt: Option<bool>,
+    /// `enable_recording`: `"cloud"` for the coach when recording is on; never for the player.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub er: Option<&'static str>,
 }
 
 /// Who the token is for.
@@ -62,6 +65,7 @@ impl<'a> MeetingTokenClaims<'a> {
             u: Some(who.name),
             ud: (who.user_id.len() <= MAX_USER_ID_LEN).then_some(who.user_id),
             ejt: Some(true),
+            er: None,
         }
     }
 }
@@ -96,6 +100,7 @@ mod tests {
             u: Some("Ada"),
             ud: Some("user-42"),
             ejt: None,
+            er: None,
         };
         assert_eq!(
             sign(&Hs256Key::new("test-api-key-not-real"), &claims),

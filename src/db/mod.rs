@@ -12,6 +12,7 @@
 
 pub mod catalog;
 pub mod idempotency;
+pub mod meetings;
 pub mod reservations;
 pub mod users;
 

@@ -9,6 +9,7 @@ use crate::auth::Identity;
 use crate::booking::idempotency::IdempotencyKey;
 use crate::daily::api::Room;
 use crate::domain::booking::NewBooking;
+use crate::domain::call::CallReport;
 use crate::domain::ids::{ReservationId, UserId};
 use crate::domain::listing::PageRequest;
 use crate::domain::locale::Locale;
@@ -43,6 +44,9 @@ pub struct ReservationRow {
     pub rescheduled_at: Option<Instant>,
     #[serde(with = "ts_seconds")]
     pub created_at: Instant,
+    /// What Daily reported of the call.
+    #[serde(flatten)]
+    pub call: CallReport,
 }
 
 impl ReservationRow {
@@ -148,7 +152,14 @@ macro_rules! reservation_columns {
         "r.id, r.announcement_id, r.coach_id, c.user_id AS coach_user_id,
          r.player_id, pu.locale AS player_locale, r.start_at, r.end_at, r.status,
          r.daily_room_name, r.daily_room_url, r.video_status, r.video_attempts, r.rescheduled_at,
-         r.created_at"
+         r.created_at, r.meeting_started_at, r.meeting_last_start, r.meeting_ended_at,
+         (SELECT json_group_object(role, json_object('joinedAt', j, 'leftAt', l, 'seconds', s))
+          FROM (SELECT role, MIN(joined_at) AS j,
+                       CASE WHEN COUNT(left_at) < COUNT(*) THEN NULL ELSE MAX(left_at) END AS l,
+                       COALESCE(SUM(seconds), 0) AS s
+                FROM attendance WHERE reservation_id = r.id GROUP BY role)) AS attendance,
+         (SELECT g.id FROM recordings g WHERE g.reservation_id = r.id AND g.status = 'finished'
+          ORDER BY g.started_at DESC, g.id LIMIT 1) AS latest_recording_id"
     };
 }
 

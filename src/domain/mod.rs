@@ -2,12 +2,14 @@
 //! booking rules. Nothing here touches the runtime; time and ids come in as arguments.
 
 pub mod booking;
+pub mod call;
 pub mod ids;
 pub mod input;
 pub mod listing;
 pub mod locale;
 pub mod reservation;
 pub mod time;
+pub mod webhook;
 pub mod window;
 
 /// Checks shared by the unit tests of several modules.

@@ -33,7 +33,12 @@ pub async fn ensure_room(daily: &DailyConfig, row: &ReservationRow) -> Result<Ro
     let name = room_name(daily, row)?;
     let slot = row.slot();
     let room = client
-        .create_room(&policy::create_request(&name, &slot, row.player_locale))
+        .create_room(&policy::create_request(
+            &name,
+            &slot,
+            row.player_locale,
+            daily.recording,
+        ))
         .await?;
     if !policy::has_window_of(room.config.exp, &slot) {
         return client

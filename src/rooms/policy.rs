@@ -25,7 +25,12 @@ pub enum VideoStatus {
 
 /// A private two-person room that closes (and ejects) 30 minutes after the session ends, in
 /// the player's language.
-pub fn create_request<'a>(name: &'a RoomName, slot: &Slot, lang: Locale) -> CreateRoom<'a> {
+pub fn create_request<'a>(
+    name: &'a RoomName,
+    slot: &Slot,
+    lang: Locale,
+    recording: bool,
+) -> CreateRoom<'a> {
     CreateRoom {
         name: name.as_str(),
         privacy: "private",
@@ -37,6 +42,7 @@ pub fn create_request<'a>(name: &'a RoomName, slot: &Slot, lang: Locale) -> Crea
             enable_prejoin_ui: true,
             eject_at_room_exp: true,
             lang,
+            enable_recording: recording.then_some("cloud"),
         },
     }
 }
@@ -86,7 +92,7 @@ mod tests {
     fn session_room_request_has_exactly_the_documented_shape() {
         let id = ReservationId::parse("0b9d0e4e-3c8a-4d9f-9a52-6a1f7e2b5c10").unwrap();
         let name = RoomPrefix::default().room_for(id);
-        let body = serde_json::to_value(create_request(&name, &slot(), Locale::Fr)).unwrap();
+        let body = serde_json::to_value(create_request(&name, &slot(), Locale::Fr, false)).unwrap();
         assert_eq!(
             body,
             json!({

@@ -10,7 +10,7 @@ import { startStandin } from '../support/standin.mjs';
 import { startStack, stopStack } from '../support/stack.mjs';
 import { demo, startWorker } from '../support/worker.mjs';
 import { eventually, hhmm, launchBrowser, liveRegionAround, openPage, SCREENSHOTS, watchLiveRegions } from '../support/browser.mjs';
-import { insertReservation, insertReservations, isoIn, newCoach, newPlayer, slot } from '../support/fixtures.mjs';
+import { insertReservation, insertReservations, isoIn, newCoach, newPlayer, slot, unix as unixOf } from '../support/fixtures.mjs';
 
 let standin;
 let worker;
@@ -392,6 +392,53 @@ describe('sessions page', () => {
     await page.locator('.list .empty').waitFor();
     assert.equal(await row(page, r.id).count(), 0);
     await context.close();
+  });
+
+  test('a past session shows who came and plays its replay in a dialog, with seeking', async () => {
+    const coach = await newCoach(worker, { name: 'Camille Replay' });
+    const player = newPlayer({ name: 'Léo Absent' });
+    const start = unixOf(isoIn(-120));
+    const id = await insertReservation(worker, { coach, player, startDate: isoIn(-120), endDate: isoIn(-60) });
+    const room = `edgemy-${id}`;
+    // The coach came, the player did not; the coach recorded. Daily reports it by webhook.
+    const joined = await standin.join(room, { userId: coach.user.id, userName: 'Camille', owner: true, at: start });
+    await standin.recording(room, { startTs: start + 60, duration: 3 });
+    await standin.leave(room, joined.sessionId, { at: start + 3600 });
+
+    for (const [user, lang] of [[player, 'fr'], [coach.user, 'en']]) {
+      const { page, context, problems } = await openPage(browser, worker, { user, locale: lang === 'fr' ? 'fr-FR' : 'en-GB' });
+      await page.goto(worker.url);
+      if (lang === 'en') await page.selectOption('#lang-switch', 'en');
+      const item = row(page, id);
+      await item.waitFor();
+      assert.equal(await item.locator('.session-attendance').textContent(),
+        lang === 'fr' ? 'Camille Replay a rejoint · Léo Absent absent' : 'Camille Replay joined · Léo Absent absent');
+      const replay = item.locator('button.replay');
+      assert.equal(await replay.textContent(), lang === 'fr' ? 'Revoir la session' : 'Watch the replay');
+      if (lang === 'en') {
+        await context.close();
+        continue;
+      }
+      await replay.click();
+      const dialog = page.locator('#replay-dialog');
+      assert.equal(await dialog.evaluate((d) => d.open), true);
+      const video = page.locator('#replay-video');
+      // Muted, so that the runtime's autoplay policy lets a script start it.
+      await video.evaluate((v) => { v.muted = true; return v.play(); });
+      await eventually(() => video.evaluate((v) => v.currentTime > 0.2), { what: 'the replay playing' });
+      const duration = await video.evaluate((v) => v.duration);
+      assert.ok(duration > 2, `a ${duration} s recording`);
+      await video.evaluate((v) => new Promise((done) => { v.addEventListener('seeked', done, { once: true }); v.currentTime = 2; }));
+      assert.ok(await video.evaluate((v) => v.currentTime >= 2), 'seeked to 2 s');
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'replay.png') });
+      assert.equal(await page.locator('#replay-error').isHidden(), true);
+      await page.keyboard.press('Escape');
+      assert.equal(await dialog.evaluate((d) => d.open), false);
+      assert.equal(await video.evaluate((v) => v.paused), true, 'closing stops it');
+      assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('replay')), true, 'focus back on the button');
+      assert.deepEqual(problems, [], 'no CSP violation');
+      await context.close();
+    }
   });
 
   test('a long list shows 50 sessions, and the next ones on demand', async () => {

@@ -39,6 +39,9 @@ describe('POST /reservations', () => {
         rescheduledAt: null,
         dailyRoomName: `edgemy-${r.id}`,
         dailyRoomUrl: `${standin.origin}/edgemy-${r.id}`,
+        meetingStatus: 'not_started',
+        attendance: { coach: null, player: null },
+        dailyRecordingUrl: null,
       },
     );
     assert.ok(Math.abs(Date.parse(r.createdAt) - Date.now()) < 60_000);

@@ -44,6 +44,9 @@ describe('session lists', () => {
       rescheduledAt: null,
       opensAt: new Date((unix(sooner.startDate) - 15 * 60) * 1000).toISOString().replace('.000Z', 'Z'),
       closesAt: new Date((unix(sooner.endDate) + 30 * 60) * 1000).toISOString().replace('.000Z', 'Z'),
+      meetingStatus: 'not_started',
+      attendance: { coach: null, player: null },
+      dailyRecordingUrl: null,
     });
   });
 

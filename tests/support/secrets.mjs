@@ -7,6 +7,11 @@ export const SESSION_SECRET = 'test-session-secret';
 export const DAILY_API_KEY = 'test-daily-api-key';
 /** A DAILY_API_KEY that Daily refuses. */
 export const WRONG_DAILY_API_KEY = 'not-the-key';
+/**
+ * DAILY_WEBHOOK_SECRET of the suites: the secret of daily-api.md's signature test vector, as
+ * Daily returns it (`hmac`, base64 text).
+ */
+export const DAILY_WEBHOOK_SECRET = 'ZGFpbHktdGVzdC1zZWNyZXQtMDEyMzQ1Njc4OWFiY2Q=';
 /** What the run command's suite puts in its .dev.vars. */
 export const DEV_COMMAND_SESSION_SECRET = 'dev-command-test-secret';
 export const DEV_COMMAND_DAILY_API_KEY = 'dev-command-test-key';
@@ -15,6 +20,7 @@ export const ALL_SECRETS = [
   SESSION_SECRET,
   DAILY_API_KEY,
   WRONG_DAILY_API_KEY,
+  DAILY_WEBHOOK_SECRET,
   DEV_COMMAND_SESSION_SECRET,
   DEV_COMMAND_DAILY_API_KEY,
 ];

@@ -10,6 +10,7 @@ import { fetchFresh } from './http.mjs';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { ROOT } from './paths.mjs';
 import { SESSION_SECRET, ISSUER, AUDIENCE, sessionToken } from './jwt.mjs';
+import { DAILY_WEBHOOK_SECRET } from './secrets.mjs';
 
 /** Splits a SQL file into statements (our files keep `;` at line ends, never inside strings). */
 function statements(sql) {
@@ -93,6 +94,7 @@ export async function startWorker({ env, standin, vars = {}, writeLimit = 10_000
     AUTH_JWT_SECRET: SESSION_SECRET,
     AUTH_ISSUER: ISSUER,
     AUTH_AUDIENCE: AUDIENCE,
+    DAILY_WEBHOOK_SECRET,
     ...(standin ? { DAILY_API_KEY: standin.apiKey, DAILY_API_BASE_URL: standin.apiBase } : {}),
     ...vars,
   };
