@@ -19,6 +19,9 @@ cargo fmt --all --check
 say "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+say "public/openapi.json is what scripts/openapi.py writes"
+python3 scripts/openapi.py --check
+
 say "native unit tests"
 cargo test --workspace --quiet
 

@@ -104,14 +104,24 @@ pub fn recording_url(reservation_id: &str, recording_id: &str) -> String {
 #[serde(rename_all = "camelCase")]
 pub struct CallView {
     pub meeting_status: MeetingStatus,
+    /// When the first meeting of the call started.
+    pub meeting_started_at: Option<Instant>,
+    /// When the call ended (its latest meeting), once it has.
+    pub meeting_ended_at: Option<Instant>,
     pub attendance: Attendance,
     pub daily_recording_url: Option<String>,
 }
 
 impl CallView {
     pub fn of(report: &CallReport, reservation_id: &str) -> Self {
+        let status = report.meeting_status();
         Self {
-            meeting_status: report.meeting_status(),
+            meeting_status: status,
+            meeting_started_at: report.meeting_started_at.map(from_unix),
+            meeting_ended_at: report
+                .meeting_ended_at
+                .filter(|_| status == MeetingStatus::Ended)
+                .map(from_unix),
             attendance: report.attendance(),
             daily_recording_url: report.recording_url(reservation_id),
         }
@@ -128,6 +138,19 @@ mod tests {
             meeting_ended_at: ended,
             ..CallReport::default()
         }
+    }
+
+    #[test]
+    fn the_call_times_show_the_first_start_and_the_end_once_ended() {
+        let live_again = CallReport {
+            meeting_started_at: Some(10),
+            ..report(Some(30), Some(20))
+        };
+        let view = CallView::of(&live_again, "r");
+        assert_eq!(view.meeting_started_at, Some(from_unix(10)));
+        assert_eq!(view.meeting_ended_at, None, "live again: no end yet");
+        let ended = CallView::of(&report(Some(30), Some(40)), "r");
+        assert_eq!(ended.meeting_ended_at, Some(from_unix(40)));
     }
 
     #[test]
@@ -163,6 +186,8 @@ mod tests {
             view,
             serde_json::json!({
                 "meetingStatus": "not_started",
+                "meetingStartedAt": null,
+                "meetingEndedAt": null,
                 "attendance": {
                     "coach": {"joinedAt": "1970-01-01T00:01:40Z", "leftAt": null, "seconds": 40},
                     "player": {"joinedAt": "1970-01-01T00:01:50Z", "leftAt": "1970-01-01T00:03:20Z", "seconds": 90}

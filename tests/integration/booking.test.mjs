@@ -40,6 +40,8 @@ describe('POST /reservations', () => {
         dailyRoomName: `edgemy-${r.id}`,
         dailyRoomUrl: `${standin.origin}/edgemy-${r.id}`,
         meetingStatus: 'not_started',
+        meetingStartedAt: null,
+        meetingEndedAt: null,
         attendance: { coach: null, player: null },
         dailyRecordingUrl: null,
       },

@@ -45,6 +45,8 @@ describe('session lists', () => {
       opensAt: new Date((unix(sooner.startDate) - 15 * 60) * 1000).toISOString().replace('.000Z', 'Z'),
       closesAt: new Date((unix(sooner.endDate) + 30 * 60) * 1000).toISOString().replace('.000Z', 'Z'),
       meetingStatus: 'not_started',
+      meetingStartedAt: null,
+      meetingEndedAt: null,
       attendance: { coach: null, player: null },
       dailyRecordingUrl: null,
     });

@@ -150,6 +150,8 @@ describe('events from the call', () => {
     view = (await worker.request(`/reservations/${r.id}`, { as: player })).body;
     const iso = (s) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
     assert.equal(view.meetingStatus, 'ended');
+    assert.equal(view.meetingStartedAt, iso(t));
+    assert.equal(view.meetingEndedAt, iso(t + 3700));
     assert.deepEqual(view.attendance, {
       coach: { joinedAt: iso(t), leftAt: iso(t + 3700), seconds: 3700 },
       player: { joinedAt: iso(t + 60), leftAt: iso(t + 3600), seconds: 540 + 2940 },
