@@ -60,8 +60,9 @@ fn view(row: SessionRow, role: Role) -> SessionView {
     let r = row.reservation;
     let slot = r.slot();
     let window = JoinWindow::for_role(&slot, role);
+    let call = CallView::of(&r.call(), &r.id);
     SessionView {
-        call: CallView::of(&r.call, &r.id),
+        call,
         id: r.id,
         role,
         status: r.status,

@@ -35,6 +35,7 @@ pub struct ReservationView {
 
 impl From<ReservationRow> for ReservationView {
     fn from(r: ReservationRow) -> Self {
+        let call = CallView::of(&r.call(), &r.id);
         Self {
             announcement_id: r.announcement_id,
             coach_id: r.coach_id,
@@ -47,7 +48,7 @@ impl From<ReservationRow> for ReservationView {
             daily_room_url: r.daily_room_url,
             rescheduled_at: r.rescheduled_at,
             created_at: r.created_at,
-            call: CallView::of(&r.call, &r.id),
+            call,
             id: r.id,
         }
     }

@@ -44,12 +44,32 @@ pub struct ReservationRow {
     pub rescheduled_at: Option<Instant>,
     #[serde(with = "ts_seconds")]
     pub created_at: Instant,
-    /// What Daily reported of the call.
-    #[serde(flatten)]
-    pub call: CallReport,
+    // What Daily reported of the call (see `CallReport`). Plain fields rather than a
+    // `#[serde(flatten)]` struct, which would buffer every row before reading it.
+    #[serde(default)]
+    meeting_started_at: Option<i64>,
+    #[serde(default)]
+    meeting_last_start: Option<i64>,
+    #[serde(default)]
+    meeting_ended_at: Option<i64>,
+    #[serde(default)]
+    attendance: Option<String>,
+    #[serde(default)]
+    latest_recording_id: Option<String>,
 }
 
 impl ReservationRow {
+    /// What Daily reported of the call.
+    pub fn call(&self) -> CallReport {
+        CallReport {
+            meeting_started_at: self.meeting_started_at,
+            meeting_last_start: self.meeting_last_start,
+            meeting_ended_at: self.meeting_ended_at,
+            attendance: self.attendance.clone(),
+            latest_recording_id: self.latest_recording_id.clone(),
+        }
+    }
+
     pub fn slot(&self) -> Slot {
         Slot::from_stored(self.start_at, self.end_at)
     }

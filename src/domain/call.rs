@@ -18,18 +18,13 @@ pub enum MeetingStatus {
 }
 
 /// The call columns of a reservation row (see `db::reservations`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallReport {
-    #[serde(default)]
     pub meeting_started_at: Option<i64>,
-    #[serde(default)]
     pub meeting_last_start: Option<i64>,
-    #[serde(default)]
     pub meeting_ended_at: Option<i64>,
     /// JSON text: `{"coach": {"joinedAt","leftAt","seconds"}, …}` in unix seconds.
-    #[serde(default)]
     pub attendance: Option<String>,
-    #[serde(default)]
     pub latest_recording_id: Option<String>,
 }
 
