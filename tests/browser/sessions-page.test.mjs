@@ -226,6 +226,12 @@ describe('sessions page', () => {
     await eventually(async () => !(await dialog.evaluate((d) => d.open)), { what: 'dialog closed' });
     await listRequest;
     assert.equal(await page.locator('#call-frame iframe').count(), 0);
+    // The stand-in's room page reported the join and the leave to the Worker by signed webhook,
+    // as Daily does: the session now says the player came and the call ended.
+    await eventually(async () => {
+      const view = (await worker.request(`/reservations/${open.id}`, { as: player })).body;
+      return view.meetingStatus === 'ended' && view.attendance.player?.leftAt != null && view.attendance.coach === null;
+    }, { what: "the call's webhooks applied" });
 
     await join.click();
     await eventually(async () => (await dialog.getAttribute('data-state')) === 'joined', { what: 'joined again' });
