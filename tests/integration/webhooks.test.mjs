@@ -301,11 +301,12 @@ describe('when webhooks never arrive', () => {
   test('the scheduled handler asks Daily and ends with the rows webhooks would have made', async () => {
     // Two sessions that ended 20 minutes ago with the same call; webhooks reach the first only.
     const calls = [];
+    const anchor = Date.now(); // one clock reading for both, so their times are equal
     for (const lost of [false, true]) {
       const coach = await newCoach(worker);
       const player = newPlayer();
-      const start = isoIn(-80);
-      const id = await insertReservation(worker, { coach, player, startDate: start, endDate: isoIn(-20) });
+      const start = isoIn(-80, anchor);
+      const id = await insertReservation(worker, { coach, player, startDate: start, endDate: isoIn(-20, anchor) });
       const room = `edgemy-${id}`;
       const t = unix(start);
       if (lost) await standin.webhookFaults({ drop: ['meeting.started', 'meeting.ended', 'participant.joined', 'participant.left', 'recording.ready-to-download'] });
