@@ -356,6 +356,51 @@ mod tests {
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
+    #[test]
+    fn recording_is_off_unless_cloud_and_nothing_else_is_guessed() {
+        let with = |v: &str| config(&[("DAILY_API_KEY", "k"), ("DAILY_RECORDING", v)]).daily;
+        assert!(!config(&[("DAILY_API_KEY", "k")]).daily.unwrap().recording);
+        assert!(!with("off").unwrap().recording);
+        assert!(with("cloud").unwrap().recording);
+        assert!(matches!(
+            with("yes"),
+            Err(ConfigError::Invalid {
+                name: "DAILY_RECORDING",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn webhook_secrets_are_base64_and_the_previous_one_is_optional() {
+        let keys = |pairs: &[(&str, &str)]| config(pairs).webhook;
+        assert!(matches!(
+            keys(&[]),
+            Err(ConfigError::Missing("DAILY_WEBHOOK_SECRET"))
+        ));
+        let one = keys(&[("DAILY_WEBHOOK_SECRET", "c2VjcmV0")]).unwrap();
+        assert_eq!(one.all(), [b"secret".to_vec()]);
+        let two = keys(&[
+            ("DAILY_WEBHOOK_SECRET", "c2VjcmV0"),
+            ("DAILY_WEBHOOK_SECRET_PREVIOUS", "b2xk"),
+        ])
+        .unwrap();
+        assert_eq!(two.all(), [b"secret".to_vec(), b"old".to_vec()]);
+        assert!(
+            !format!("{two:?}").contains("secret"),
+            "Debug hides the keys"
+        );
+        for bad in ["not base64!", "===="] {
+            assert!(matches!(
+                keys(&[("DAILY_WEBHOOK_SECRET", bad)]),
+                Err(ConfigError::Invalid {
+                    name: "DAILY_WEBHOOK_SECRET",
+                    ..
+                })
+            ));
+        }
+    }
+
     const FULL: &[(&str, &str)] = &[
         ("AUTH_JWT_SECRET", "s"),
         ("AUTH_ISSUER", "https://edgemy.fr"),
