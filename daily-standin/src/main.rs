@@ -21,11 +21,14 @@
 //!
 //! Webhooks, meetings and recordings: see `webhooks.rs`, `meetings.rs`, `recordings.rs`, and
 //! `control_events.rs` for the controls that make participants join and leave, recordings
-//! finish, and events arrive twice, late, out of order or never.
+//! finish, and events arrive twice, late, out of order or never. `content.rs` is what download
+//! links serve (large generated recordings too), `downloads.rs` their faults and log.
 
 mod api;
+mod content;
 mod control;
 mod control_events;
+mod downloads;
 mod meetings;
 mod recordings;
 mod room_page;
@@ -140,6 +143,8 @@ pub fn app(shared: Shared) -> Router {
         )
         .route("/__control/webhooks/faults", post(control_events::faults))
         .route("/__control/webhooks/release", post(control_events::release))
+        .route("/__control/downloads", get(downloads::log))
+        .route("/__control/downloads/faults", post(downloads::faults))
         .route("/__standin/recordings/{file}", get(recordings::download))
         .route(
             "/__standin/rooms/{name}/recording",

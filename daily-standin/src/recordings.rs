@@ -1,6 +1,8 @@
 //! Cloud recordings: the `/v1/recordings` endpoints, the events a recording produces
 //! (`recording.started`, `recording.ready-to-download`, `recording.error`), and the signed,
-//! expiring download links, which serve a real (tiny) MP4 with range requests, as S3 does.
+//! expiring download links, which serve the recording's content (`content.rs`: a real, tiny
+//! MP4, or a large generated one) with range requests, as S3 does, and obey the download
+//! faults (`downloads.rs`).
 
 use std::collections::HashMap;
 
@@ -16,11 +18,9 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use crate::api::{json_response, not_found};
+use crate::content::{Content, ContentBody};
 use crate::meetings;
 use crate::state::{Shared, Standin};
-
-/// The video every download link serves: 3 s, 160×90, H.264 baseline and AAC, faststart.
-const MP4: &[u8] = include_bytes!("../assets/recording.mp4");
 
 /// A recording as Daily answers it.
 #[derive(Debug, Clone, Serialize)]
@@ -35,6 +35,9 @@ pub struct Recording {
     #[serde(rename = "mtgSessionId")]
     pub mtg_session_id: String,
     pub tracks: Option<Vec<Value>>,
+    /// What its download links serve (not part of Daily's answers).
+    #[serde(skip)]
+    pub content: Content,
 }
 
 /// A recording started from a room page.
@@ -82,14 +85,16 @@ pub fn error_event(s: &mut Standin, room: &str) -> Value {
     })
 }
 
-/// Stores a finished recording of `room` (id `id`, or a new one) and answers it with its
-/// `recording.ready-to-download` payload. Its meeting is the one going on, if any.
+/// Stores a finished recording of `room` (id `id`, or a new one) serving `content`, and
+/// answers it with its `recording.ready-to-download` payload. Its meeting is the one going on,
+/// if any.
 pub fn finish(
     s: &mut Standin,
     room: &str,
     id: Option<String>,
     start_ts: i64,
     duration: i64,
+    content: Content,
 ) -> (Recording, Value) {
     let (mtg_session_id, max_participants) = match meetings::ongoing(s, room) {
         Some(m) => (m.id.clone(), m.max_participants),
@@ -105,6 +110,7 @@ pub fn finish(
         s3key: format!("{}/{room}/{}", s.domain_name, start_ts * 1000),
         mtg_session_id,
         tracks: None,
+        content,
     };
     let payload = ready_event(&recording);
     s.recordings.push(recording.clone());
@@ -198,8 +204,9 @@ fn s3_error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, [(header::CONTENT_TYPE, "application/xml")], body).into_response()
 }
 
-/// `GET /__standin/recordings/{id}.mp4?expires=&sig=`: the video, for a link that is signed
-/// and not expired (403 otherwise, as S3 answers), of a recording that still exists.
+/// `GET /__standin/recordings/{id}.mp4?expires=&sig=`: the recording's content, for a link
+/// that is signed and not expired (403 otherwise, as S3 answers), of a recording that still
+/// exists, unless a download fault says otherwise.
 pub async fn download(
     State(shared): State<Shared>,
     Path(file): Path<String>,
@@ -207,39 +214,47 @@ pub async fn download(
     headers: HeaderMap,
 ) -> Response {
     let id = file.strip_suffix(".mp4").unwrap_or(&file);
-    let expires = q.get("expires").and_then(|e| e.parse::<i64>().ok());
-    let sig = q.get("sig").map(String::as_str).unwrap_or_default();
-    {
-        let s = shared.lock().unwrap();
-        let Some(expires) = expires.filter(|e| link_valid(&s.link_key, id, *e, sig)) else {
-            return s3_error(
-                StatusCode::FORBIDDEN,
-                "SignatureDoesNotMatch",
-                "The request signature we calculated does not match the signature you provided.",
-            );
-        };
-        if s.now() >= expires {
-            return s3_error(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired");
-        }
-        if find(&s, id).is_none() {
-            return s3_error(
-                StatusCode::NOT_FOUND,
-                "NoSuchKey",
-                "The specified key does not exist.",
-            );
-        }
+    let mut s = shared.lock().unwrap();
+    if let Some(refusal) = link_refusal(&mut s, id, &q) {
+        return refusal;
     }
+    let Some(content) = find(&s, id).map(|r| r.content) else {
+        return s3_error(
+            StatusCode::NOT_FOUND,
+            "NoSuchKey",
+            "The specified key does not exist.",
+        );
+    };
     let range = headers
         .get(header::RANGE)
         .and_then(|r| r.to_str().ok())
-        .and_then(|r| byte_range(r, MP4.len()));
-    video_response(id, range)
+        .and_then(|r| byte_range(r, content.len()));
+    content_response(&mut s, id, content, range)
+}
+
+/// S3's 403 for a link request that a download fault refuses, whose signature is wrong, or
+/// whose link has expired.
+fn link_refusal(s: &mut Standin, id: &str, q: &HashMap<String, String>) -> Option<Response> {
+    let expired = || s3_error(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired");
+    if s.take_download_refusal().is_some() {
+        return Some(expired());
+    }
+    let expires = q.get("expires").and_then(|e| e.parse::<i64>().ok());
+    let sig = q.get("sig").map(String::as_str).unwrap_or_default();
+    let Some(expires) = expires.filter(|e| link_valid(&s.link_key, id, *e, sig)) else {
+        return Some(s3_error(
+            StatusCode::FORBIDDEN,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        ));
+    };
+    (s.now() >= expires).then(expired)
 }
 
 /// A `Range` header against a body of `len` bytes: `Some(Ok((first, last)))` for one
 /// satisfiable range, `Some(Err(()))` for an unsatisfiable one, `None` for one this server
 /// ignores (several ranges, or not bytes), which gets the whole body.
-fn byte_range(header: &str, len: usize) -> Option<Result<(usize, usize), ()>> {
+fn byte_range(header: &str, len: u64) -> Option<Result<(u64, u64), ()>> {
     let spec = header.trim().strip_prefix("bytes=")?;
     if spec.contains(',') || len == 0 {
         return None;
@@ -247,16 +262,16 @@ fn byte_range(header: &str, len: usize) -> Option<Result<(usize, usize), ()>> {
     let (first, last) = spec.split_once('-')?;
     let (first, last) = (first.trim(), last.trim());
     if first.is_empty() {
-        let suffix: usize = last.parse().ok()?;
+        let suffix: u64 = last.parse().ok()?;
         if suffix == 0 {
             return Some(Err(()));
         }
         return Some(Ok((len.saturating_sub(suffix), len - 1)));
     }
-    let first: usize = first.parse().ok()?;
+    let first: u64 = first.parse().ok()?;
     let last = match last {
         "" => len - 1,
-        l => l.parse::<usize>().ok()?.min(len - 1),
+        l => l.parse::<u64>().ok()?.min(len - 1),
     };
     if first >= len || first > last {
         return Some(Err(()));
@@ -264,30 +279,53 @@ fn byte_range(header: &str, len: usize) -> Option<Result<(usize, usize), ()>> {
     Some(Ok((first, last)))
 }
 
-/// The video, whole (200), a part of it (206), or 416 for a range outside it.
-fn video_response(id: &str, range: Option<Result<(usize, usize), ()>>) -> Response {
-    let len = MP4.len();
-    let disposition = format!("attachment; filename=\"{id}.mp4\"");
-    let common = [
-        (header::CONTENT_TYPE, "video/mp4".to_owned()),
-        (header::ACCEPT_RANGES, "bytes".to_owned()),
-        (header::CONTENT_DISPOSITION, disposition),
-    ];
-    match range {
-        None => (StatusCode::OK, common, Body::from(MP4)).into_response(),
-        Some(Ok((first, last))) => (
-            StatusCode::PARTIAL_CONTENT,
-            common,
-            [(header::CONTENT_RANGE, format!("bytes {first}-{last}/{len}"))],
-            Body::from(&MP4[first..=last]),
-        )
-            .into_response(),
-        Some(Err(())) => (
-            StatusCode::RANGE_NOT_SATISFIABLE,
-            [(header::CONTENT_RANGE, format!("bytes */{len}"))],
-        )
-            .into_response(),
+/// The content, whole (200) or a part of it (206), streamed and logged as a download (and
+/// cut if a download fault says so), or 416 for a range outside it.
+fn content_response(
+    s: &mut Standin,
+    id: &str,
+    content: Content,
+    range: Option<Result<(u64, u64), ()>>,
+) -> Response {
+    let len = content.len();
+    let (status, first, last) = match range {
+        None => (StatusCode::OK, 0, len - 1),
+        Some(Ok((first, last))) => (StatusCode::PARTIAL_CONTENT, first, last),
+        Some(Err(())) => {
+            return (
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                [(header::CONTENT_RANGE, format!("bytes */{len}"))],
+            )
+                .into_response()
+        }
+    };
+    let cut = s.take_download_cut();
+    let progress = s.log_download(
+        id,
+        (status == StatusCode::PARTIAL_CONTENT).then_some((first, last)),
+    );
+    let body = ContentBody::new(content, first, last + 1, cut, progress);
+    let mut response = (
+        status,
+        [
+            (header::CONTENT_TYPE, "video/mp4".to_owned()),
+            (header::ACCEPT_RANGES, "bytes".to_owned()),
+            (header::CONTENT_LENGTH, (last + 1 - first).to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{id}.mp4\""),
+            ),
+        ],
+        Body::new(body),
+    )
+        .into_response();
+    if status == StatusCode::PARTIAL_CONTENT {
+        let value = format!("bytes {first}-{last}/{len}")
+            .parse()
+            .expect("ASCII");
+        response.headers_mut().insert(header::CONTENT_RANGE, value);
     }
+    response
 }
 
 #[cfg(test)]
@@ -320,6 +358,7 @@ mod tests {
 
     #[test]
     fn the_video_is_a_small_mp4() {
+        use crate::content::MP4;
         assert!(MP4.len() < 64 * 1024);
         assert_eq!(&MP4[4..8], b"ftyp");
     }

@@ -11,6 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use crate::content::Content;
 use crate::meetings::{self, Joiner};
 use crate::recordings::{self, RecordingInProgress};
 use crate::state::{Presence, RoomRecord, Shared, Standin};
@@ -521,8 +522,14 @@ pub async fn stop_recording(
             .into_response();
     };
     let duration = s.now() - going.start_ts;
-    let (recording, payload) =
-        recordings::finish(&mut s, &room, Some(going.id), going.start_ts, duration);
+    let (recording, payload) = recordings::finish(
+        &mut s,
+        &room,
+        Some(going.id),
+        going.start_ts,
+        duration,
+        Content::Video,
+    );
     s.emit(vec![("recording.ready-to-download", payload)]);
     Json(json!({ "recording": recording })).into_response()
 }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::downloads::{DownloadFault, DownloadRecord};
 use crate::meetings::Meeting;
 use crate::recordings::{Recording, RecordingInProgress};
 use crate::webhooks::{Batch, Event, EventFaults, Webhook};
@@ -233,6 +234,10 @@ pub struct Standin {
     pub recording_in_progress: HashMap<String, RecordingInProgress>,
     /// Signs download links; drawn once per process, outside the seeded stream.
     pub link_key: [u8; 32],
+    /// What the next download links do instead of their normal answer.
+    pub download_fault: DownloadFault,
+    /// Every download through a link, in the order started.
+    pub downloads: Vec<DownloadRecord>,
     seq: u64,
     /// The seed the stand-in started with; a reset goes back to it.
     start_seed: u64,
@@ -281,6 +286,8 @@ impl Standin {
             recordings: Vec::new(),
             recording_in_progress: HashMap::new(),
             link_key: rand::random(),
+            download_fault: DownloadFault::default(),
+            downloads: Vec::new(),
             seq: 0,
             start_seed: seed,
             seed,
@@ -430,7 +437,7 @@ impl Standin {
     }
 
     /// Back to the state the stand-in started in: no rooms, calls, faults, presence, webhooks,
-    /// event faults, held events, meetings or recordings, the
+    /// event faults, held events, meetings, recordings, download faults or downloads, the
     /// real clock, rate limits on, held requests released, and the random stream restarted
     /// from the seed it started with (so a run after a reset is reproducible).
     pub fn reset(&mut self) {
@@ -447,6 +454,8 @@ impl Standin {
         self.meetings.clear();
         self.recordings.clear();
         self.recording_in_progress.clear();
+        self.download_fault = DownloadFault::default();
+        self.downloads.clear();
         self.rate_limits = RateLimits::default();
         self.rate_limit_enabled = true;
     }
