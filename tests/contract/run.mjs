@@ -8,7 +8,8 @@
 //   scripts/contract.sh [examples]                 a long pass (see the README)
 //
 // Schemathesis comes from scripts/bootstrap.sh (SCHEMATHESIS_BIN says where). Its reports land
-// in target/contract/.
+// in target/contract/reports/, and the failures it found (replayed first next time) in
+// target/contract/cache/.
 import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,7 +23,9 @@ const bin = process.env.SCHEMATHESIS_BIN;
 if (!bin) throw new Error('SCHEMATHESIS_BIN is not set: run scripts/bootstrap.sh, or use scripts/contract.sh');
 const examples = process.env.CONTRACT_EXAMPLES ?? '200';
 const seed = process.env.CONTRACT_SEED ?? String(Math.floor(Math.random() * 1e9));
-const reports = path.join(ROOT, 'target/contract');
+const reports = path.join(ROOT, 'target/contract/reports');
+// Failures found before are replayed first in the next run: kept apart from the reports.
+const cache = path.join(ROOT, 'target/contract/cache');
 
 // Checks left out: `positive_data_acceptance` expects every valid-looking request to succeed, but
 // most generated ones name reservations, offers or coaches that do not exist (404), or slots the
@@ -45,6 +48,7 @@ try {
   if (booked.status !== 201) throw new Error(`booking the contract's session: ${booked.status} ${booked.text}`);
   const config = path.join(reports, 'schemathesis.toml');
   await writeFile(config, [
+    `cache = { directory = "${cache}" }`,
     '[[operations]]',
     'include-path-regex = "^/reservations/"',
     `parameters = { id = "${booked.body.id}" }`,
