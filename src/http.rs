@@ -128,40 +128,50 @@ pub async fn read_optional_object(req: &mut Request) -> Result<(), AppError> {
     }
 }
 
-/// The origin (`scheme://host[:port]`) a request was sent to.
-fn own_origin(req: &Request) -> worker::Result<String> {
-    Ok(req.url()?.origin().ascii_serialization())
+/// Where a browser says a request comes from (its `Origin` header), as the API sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// No `Origin` header: not a browser's cross-origin request.
+    Absent,
+    /// The Worker's own origin: our own pages.
+    Own,
+    /// An origin listed in `ALLOWED_ORIGINS`, which gets CORS headers.
+    Listed(String),
+    /// Any other origin.
+    Foreign,
 }
 
-/// `Origin` of a request, if a browser sent one and it is allowed to call the API: our own
-/// origin, or one listed in `ALLOWED_ORIGINS`. `Err` for any other origin.
-fn allowed_origin(
-    req: &Request,
-    config: &Config,
-) -> worker::Result<Result<Option<String>, AppError>> {
-    let Some(origin) = req.headers().get("Origin")? else {
-        return Ok(Ok(None));
-    };
-    let origin = origin.trim().to_ascii_lowercase();
-    Ok(
-        if origin == own_origin(req)? || config.allowed_origins.contains(&origin) {
-            Ok(Some(origin))
+impl Origin {
+    /// Reads `Origin`; the request's own URL is parsed only when there is one to compare.
+    fn of(req: &Request, config: &Config) -> worker::Result<Self> {
+        let Some(origin) = req.headers().get("Origin")? else {
+            return Ok(Origin::Absent);
+        };
+        let origin = origin.trim().to_ascii_lowercase();
+        Ok(if origin == req.url()?.origin().ascii_serialization() {
+            Origin::Own
+        } else if config.allowed_origins.contains(&origin) {
+            Origin::Listed(origin)
         } else {
-            Err(AppError::CrossSiteRequest)
-        },
-    )
+            Origin::Foreign
+        })
+    }
 }
 
 /// What a state-changing request must show before anything runs: it comes from our own pages
 /// or an origin listed in `ALLOWED_ORIGINS`, never from another site, and its body, if any, is
-/// JSON. A form post
-/// from another site can carry the session cookie; it can carry neither JSON nor our origin.
-pub fn check_write(req: &Request, config: &Config, body_optional: bool) -> Result<(), AppError> {
-    let origin = allowed_origin(req, config)??;
-    let listed = origin.is_some_and(|origin| config.allowed_origins.contains(&origin));
-    let fetch_site = req.headers().get("Sec-Fetch-Site")?;
-    if !listed && fetch_site.is_some_and(|site| site.eq_ignore_ascii_case("cross-site")) {
-        return Err(AppError::CrossSiteRequest);
+/// JSON. A form post from another site can carry the session cookie; it can carry neither JSON
+/// nor our origin.
+pub fn check_write(req: &Request, origin: &Origin, body_optional: bool) -> Result<(), AppError> {
+    let cross_site = || -> worker::Result<bool> {
+        let site = req.headers().get("Sec-Fetch-Site")?;
+        Ok(site.is_some_and(|site| site.eq_ignore_ascii_case("cross-site")))
+    };
+    match origin {
+        Origin::Foreign => return Err(AppError::CrossSiteRequest),
+        Origin::Listed(_) => {}
+        Origin::Absent | Origin::Own if cross_site()? => return Err(AppError::CrossSiteRequest),
+        Origin::Absent | Origin::Own => {}
     }
     let content_type = req.headers().get("Content-Type")?;
     let is_json = content_type.as_deref().is_some_and(|value| {
@@ -179,23 +189,23 @@ pub fn check_write(req: &Request, config: &Config, body_optional: bool) -> Resul
 }
 
 /// Headers every answer carries: no MIME sniffing, no referrer, HSTS on HTTPS, and CORS for an
-/// origin listed in `ALLOWED_ORIGINS`. Read from the request before it is handled.
+/// origin listed in `ALLOWED_ORIGINS`. Read from the request, once, before it is handled.
 pub struct Finishing {
     https: bool,
-    cors_origin: Option<String>,
+    origin: Origin,
 }
 
 impl Finishing {
     pub fn of(req: &Request, config: &Config) -> worker::Result<Self> {
-        let url = req.url()?;
-        let cors_origin = match allowed_origin(req, config)? {
-            Ok(Some(origin)) if origin != url.origin().ascii_serialization() => Some(origin),
-            _ => None,
-        };
         Ok(Self {
-            https: url.scheme() == "https",
-            cors_origin,
+            https: req.inner().url().starts_with("https:"),
+            origin: Origin::of(req, config)?,
         })
+    }
+
+    /// Where the request comes from, for `check_write`.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
     }
 
     pub fn apply(&self, response: &mut Response) -> worker::Result<()> {
@@ -205,7 +215,7 @@ impl Finishing {
         if self.https {
             headers.set("Strict-Transport-Security", HSTS)?;
         }
-        if let Some(origin) = &self.cors_origin {
+        if let Origin::Listed(origin) = &self.origin {
             for (name, value) in cors_headers(origin) {
                 headers.set(name, &value)?;
             }

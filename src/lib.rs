@@ -199,7 +199,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             // Daily's webhooks come from its servers, signed: not a browser's request.
             let writes = matches!(method.as_str(), "POST" | "PATCH")
                 && !matches!(route, Route::DailyWebhook);
-            match writes.then(|| http::check_write(&req, &config, body_optional)) {
+            match writes.then(|| http::check_write(&req, finishing.origin(), body_optional)) {
                 Some(Err(e)) => http::error_response(&e),
                 _ => dispatch(route, req, Ctx::new(env, config, params)).await,
             }
