@@ -9,7 +9,7 @@ use super::Ctx;
 use crate::config::DailyConfig;
 use crate::daily::api::DailyError;
 use crate::daily::client::DailyClient;
-use crate::db::{self, meetings};
+use crate::db::{self, meetings, meetings::RecordingStatus};
 use crate::domain::call::recording_url;
 use crate::domain::time::{from_unix, Instant};
 use crate::error::AppError;
@@ -22,7 +22,7 @@ struct RecordingView {
     started_at: Instant,
     duration_seconds: Option<i64>,
     /// `finished`, or `error` (Daily reported the recording failed).
-    status: String,
+    status: RecordingStatus,
     /// The app's URL of the replay; `null` for an error.
     url: Option<String>,
 }
@@ -41,7 +41,8 @@ pub async fn list(req: Request, ctx: Ctx) -> Result<Response, AppError> {
         .await?
         .into_iter()
         .map(|r| RecordingView {
-            url: (r.status == "finished").then(|| recording_url(&reservation.id, &r.id)),
+            url: (r.status == RecordingStatus::Finished)
+                .then(|| recording_url(&reservation.id, &r.id)),
             id: r.id,
             started_at: from_unix(r.started_at),
             duration_seconds: r.duration_seconds,

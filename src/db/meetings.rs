@@ -1,7 +1,7 @@
 //! What Daily reports about each session's call (webhooks and polling): meeting times,
 //! attendance per participant session, recordings, and the keys of events already applied.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use worker::{query, D1Database, D1PreparedStatement};
 
 use crate::domain::time::Instant;
@@ -222,10 +222,20 @@ pub async fn purge_events(db: &D1Database, now: Instant) -> Result<usize, AppErr
 #[derive(Debug, Clone, Deserialize)]
 pub struct RecordingRow {
     pub id: String,
-    pub status: String,
+    pub status: RecordingStatus,
     pub started_at: i64,
     pub duration_seconds: Option<i64>,
 }
+
+/// A recording Daily finished, or one it reported as failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordingStatus {
+    Finished,
+    Error,
+}
+
+const SELECT_RECORDING: &str = "SELECT id, status, started_at, duration_seconds FROM recordings";
 
 /// A session's recordings and recording errors, newest first.
 pub async fn recordings_of(
@@ -234,8 +244,7 @@ pub async fn recordings_of(
 ) -> Result<Vec<RecordingRow>, AppError> {
     Ok(super::all(query!(
         db,
-        "SELECT id, status, started_at, duration_seconds FROM recordings
-         WHERE reservation_id = ?1 ORDER BY started_at DESC, id",
+        &format!("{SELECT_RECORDING} WHERE reservation_id = ?1 ORDER BY started_at DESC, id"),
         reservation_id
     )?)
     .await?)
@@ -249,8 +258,9 @@ pub async fn finished_recording(
 ) -> Result<Option<RecordingRow>, AppError> {
     Ok(super::first(query!(
         db,
-        "SELECT id, status, started_at, duration_seconds FROM recordings
-         WHERE reservation_id = ?1 AND id = ?2 AND status = 'finished'",
+        &format!(
+            "{SELECT_RECORDING} WHERE reservation_id = ?1 AND id = ?2 AND status = 'finished'"
+        ),
         reservation_id,
         recording_id
     )?)
