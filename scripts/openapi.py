@@ -25,6 +25,8 @@ WRITE = {"403": err("cross_site_request"), "413": err("payload_too_large"), "415
 LIMITED = {"429": {**err("rate_limited"), "headers": {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}}}
 ID = [{"$ref": "#/components/parameters/ReservationId"}]
 SEC = [{"bearer": []}, {"cookie": []}]
+REPLAY_HEADERS = {"Content-Length": {"schema": {"type": "integer"}}, "Accept-Ranges": {"schema": {"type": "string", "enum": ["bytes"]}},
+  "ETag": {"schema": {"type": "string"}}, "Cache-Control": {"schema": {"type": "string"}, "description": "`private, max-age=3600`"}}
 def body(ref, required=True):
     return {"required": required, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
 paths = {
@@ -79,10 +81,18 @@ paths = {
      "503": {**err("auth_not_configured", "daily_not_configured", "video_unavailable"), "headers": {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}}}}},
  "/reservations/{id}/recordings": {"get": {"operationId": "recordings", "summary": "A session's recordings, newest first (its coach or its player)", "security": SEC, "parameters": ID,
    "responses": {"200": ok("RecordingList", "the recordings"), **AUTH, "404": err("reservation_not_found"), "503": err(*AUTH503)}}},
- "/reservations/{id}/recordings/{recordingId}": {"get": {"operationId": "openRecording", "summary": "A replay: redirects to a download link minted for this click", "security": SEC,
-   "parameters": ID + [{"name": "recordingId", "in": "path", "required": True, "schema": {"type": "string"}}],
-   "responses": {"302": {"description": "to Daily's download link, valid for an hour", "headers": {"Location": {"schema": {"type": "string"}}}},
-     **AUTH, "404": err("reservation_not_found", "recording_not_found"), "410": err("recording_expired"), "502": err("video_error"),
+ "/reservations/{id}/recordings/{recordingId}": {"get": {"operationId": "openRecording", "summary": "A replay: streamed from the archive once archived (with byte ranges), else a redirect to a download link minted for this click", "security": SEC,
+   "parameters": ID + [{"name": "recordingId", "in": "path", "required": True, "schema": {"type": "string"}},
+     {"name": "Range", "in": "header", "required": False, "schema": {"type": "string"}, "description": "one byte range, e.g. `bytes=0-1023`; several ranges, or a malformed header, get the whole file"},
+     {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}, "description": "the ETag of an earlier answer"},
+     {"name": "If-Range", "in": "header", "required": False, "schema": {"type": "string"}, "description": "`Range` applies only if this is the current ETag"}],
+   "responses": {"200": {"description": "the archived file", "headers": REPLAY_HEADERS, "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}}},
+     "206": {"description": "the requested byte range of the archived file", "headers": {**REPLAY_HEADERS, "Content-Range": {"schema": {"type": "string"}, "description": "`bytes first-last/size`"}},
+       "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}}},
+     "302": {"description": "not archived yet: to Daily's download link, valid for an hour", "headers": {"Location": {"schema": {"type": "string"}}}},
+     "304": {"description": "`If-None-Match` names the current ETag", "headers": {"ETag": {"schema": {"type": "string"}}}},
+     **AUTH, "404": err("reservation_not_found", "recording_not_found"), "410": err("recording_expired"),
+     "416": {**err("range_not_satisfiable"), "headers": {"Content-Range": {"schema": {"type": "string"}, "description": "`bytes */size`"}}}, "502": err("video_error"),
      "503": {**err("auth_not_configured", "daily_not_configured", "video_unavailable"), "headers": {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}}}}},
  "/webhooks/daily": {"post": {"operationId": "dailyWebhook", "summary": "Daily's signed webhook events (and its registration ping)", "security": [],
    "parameters": [{"name": "X-Webhook-Timestamp", "in": "header", "required": False, "schema": {"type": "string"}},
@@ -118,7 +128,8 @@ codes = ["unauthenticated","not_found","reservation_not_found","method_not_allow
  "start_too_far","too_many_upcoming","announcement_not_found","announcement_coach_mismatch","announcement_inactive",
  "cannot_book_self","duration_mismatch","slot_taken","not_a_coach","coach_not_found","unknown_user","not_open_yet",
  "session_ended","reservation_cancelled","daily_not_configured","auth_not_configured","booking_not_configured",
- "video_unavailable","video_error","invalid_signature","webhook_not_configured","recording_not_found","recording_expired","internal"]
+ "video_unavailable","video_error","invalid_signature","webhook_not_configured","recording_not_found","recording_expired",
+ "range_not_satisfiable","internal"]
 schemas = {
  "Instant": {"type": "string", "format": "date-time", "description": "RFC 3339, UTC, whole seconds", "examples": ["2026-11-24T18:00:00Z"]},
  "ErrorCode": {"type": "string", "enum": codes},
@@ -127,6 +138,7 @@ schemas = {
       "code": {"$ref": "#/components/schemas/ErrorCode"}, "message": {"type": "string"},
       "field": {"type": "string", "description": "the body field or query parameter at fault"},
       "opensAt": inst, "latestStart": inst, "limit": {"type": "integer"},
+      "size": {"type": "integer", "description": "the size of the whole file, in bytes"},
       "variable": {"type": "string", "description": "the configuration variable to set"}}}}},
  "BookingRequest": {"type": "object", "required": ["announcementId", "coachId", "startDate", "endDate"],
    "examples": [{"announcementId": "ann_demo_60", "coachId": "coach_demo", "startDate": "2030-01-07T18:00:00Z", "endDate": "2030-01-07T19:00:00Z"}], "properties": {
@@ -148,7 +160,11 @@ schemas = {
     "dailyRoomUrl": nstr, "discordChannelUrl": nstr, "videoStatus": {"$ref": "#/components/schemas/VideoStatus"},
     "rescheduledAt": ninst, "opensAt": inst, "closesAt": inst, **CALL}),
  "RecordingList": obj({"recordings": {"type": "array", "items": obj({"id": {"type": "string"}, "startedAt": inst,
-    "durationSeconds": {"type": ["integer", "null"]}, "status": {"type": "string", "enum": ["finished", "error"]}, "url": nstr})}}),
+    "durationSeconds": {"type": ["integer", "null"]}, "status": {"type": "string", "enum": ["finished", "error"]},
+    "archive": {"type": ["string", "null"], "enum": ["pending", "copying", "archived", "failed", "expired", None],
+      "description": "the copy in R2: `pending` (to copy), `copying`, `archived` (served from R2), `failed` (given up; the replay still opens at Daily while Daily keeps it), `expired` (past the retention: gone); null for an error"},
+    "sizeBytes": {"type": ["integer", "null"], "description": "the archived file's size, once archived"},
+    "url": {"type": ["string", "null"], "description": "the replay's URL; null for an error, and once expired"}})}}),
  "WebhookReceived": obj({"outcome": {"type": "string", "enum": ["applied", "duplicate", "ignored"]}}),
  "Presence": {"oneOf": [{"type": "null"}, obj({"joinedAt": ninst, "leftAt": ninst, "seconds": {"type": "integer"}})]},
  "SessionList": obj({"sessions": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}},

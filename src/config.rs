@@ -104,6 +104,17 @@ pub struct DailyConfig {
 }
 
 impl DailyConfig {
+    /// Daily's `download_link` when it is a URL we may fetch or send a browser to: https, or
+    /// the stand-in's own origin when the API base points at a local stand-in. (Daily may put
+    /// an error message in that field.)
+    pub fn download_url(&self, link: &str) -> Option<worker::Url> {
+        let url = worker::Url::parse(link).ok()?;
+        let standin = self
+            .standin_origin()
+            .is_some_and(|origin| url.origin().ascii_serialization() == origin);
+        (url.scheme() == "https" || standin).then_some(url)
+    }
+
     /// The origin of a Daily stand-in, when the API base is not Daily's own: its room pages are
     /// framed by the sessions page, so the page's CSP must allow them.
     pub fn standin_origin(&self) -> Option<&str> {
@@ -136,6 +147,26 @@ impl Default for BookingLimits {
     }
 }
 
+/// What becomes of recordings once Daily has them: archived to R2, kept so long, and perhaps
+/// deleted at Daily once safe in R2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArchivePolicy {
+    /// Days from a recording's start after which its archived copy is deleted
+    /// (`RECORDING_RETENTION_DAYS`).
+    pub retention_days: u32,
+    /// Delete the recording at Daily once archived (`DAILY_DELETE_AFTER_ARCHIVE=true`).
+    pub delete_at_daily: bool,
+}
+
+impl Default for ArchivePolicy {
+    fn default() -> Self {
+        Self {
+            retention_days: 365,
+            delete_at_daily: false,
+        }
+    }
+}
+
 /// The whole configuration. Each part fails on its own, so a missing Daily key does not
 /// stop sign-in or the session lists from working.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +175,7 @@ pub struct Config {
     pub daily: Result<DailyConfig, ConfigError>,
     pub limits: Result<BookingLimits, ConfigError>,
     pub webhook: Result<WebhookKeys, ConfigError>,
+    pub archive: Result<ArchivePolicy, ConfigError>,
     /// Origins other than the Worker's own that may call the API from a browser
     /// (`ALLOWED_ORIGINS`, comma-separated), as `scheme://host[:port]`.
     pub allowed_origins: Vec<String>,
@@ -164,6 +196,7 @@ impl Config {
             daily: daily_config(&get),
             limits: booking_limits(&get),
             webhook: webhook_keys(&get),
+            archive: archive_policy(&get),
             allowed_origins: get("ALLOWED_ORIGINS")
                 .map(|list| origins(&list))
                 .unwrap_or_default(),
@@ -245,6 +278,30 @@ fn booking_limits(get: &impl Fn(&str) -> Option<String>) -> Result<BookingLimits
             defaults.max_upcoming,
         )?,
         horizon_days: count(get, "BOOKING_HORIZON_DAYS", 1..=3650, defaults.horizon_days)?,
+    })
+}
+
+fn archive_policy(get: &impl Fn(&str) -> Option<String>) -> Result<ArchivePolicy, ConfigError> {
+    let defaults = ArchivePolicy::default();
+    let delete_at_daily = match get("DAILY_DELETE_AFTER_ARCHIVE").as_deref().map(str::trim) {
+        None => defaults.delete_at_daily,
+        Some("true") => true,
+        Some("false") => false,
+        Some(_) => {
+            return Err(ConfigError::Invalid {
+                name: "DAILY_DELETE_AFTER_ARCHIVE",
+                reason: "must be `true` or `false`".into(),
+            })
+        }
+    };
+    Ok(ArchivePolicy {
+        retention_days: count(
+            get,
+            "RECORDING_RETENTION_DAYS",
+            1..=36500,
+            defaults.retention_days,
+        )?,
+        delete_at_daily,
     })
 }
 
@@ -545,6 +602,37 @@ mod tests {
                     })
                 ),
                 "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn archive_policy_defaults_and_can_be_set() {
+        assert_eq!(config(FULL).archive, Ok(ArchivePolicy::default()));
+        assert_eq!(ArchivePolicy::default().retention_days, 365);
+        assert!(!ArchivePolicy::default().delete_at_daily);
+        let mut pairs = FULL.to_vec();
+        pairs.extend([
+            ("RECORDING_RETENTION_DAYS", "30"),
+            ("DAILY_DELETE_AFTER_ARCHIVE", "true"),
+        ]);
+        assert_eq!(
+            config(&pairs).archive,
+            Ok(ArchivePolicy {
+                retention_days: 30,
+                delete_at_daily: true
+            })
+        );
+        for (name, bad) in [
+            ("RECORDING_RETENTION_DAYS", "0"),
+            ("RECORDING_RETENTION_DAYS", "forever"),
+            ("DAILY_DELETE_AFTER_ARCHIVE", "yes"),
+        ] {
+            let mut pairs = FULL.to_vec();
+            pairs.push((name, bad));
+            assert!(
+                matches!(config(&pairs).archive, Err(ConfigError::Invalid { name: n, .. }) if n == name),
+                "{name}={bad}"
             );
         }
     }

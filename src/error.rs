@@ -76,6 +76,8 @@ pub enum AppError {
     RecordingNotFound,
     #[error("this recording is no longer available")]
     RecordingExpired,
+    #[error("the requested range is outside the recording")]
+    RangeNotSatisfiable { size: u64 },
     #[error("internal error")]
     Internal(String),
 }
@@ -117,6 +119,7 @@ impl AppError {
             AppError::Unauthenticated(_) | AppError::WebhookRefused => 401,
             AppError::RecordingNotFound => 404,
             AppError::RecordingExpired => 410,
+            AppError::RangeNotSatisfiable { .. } => 416,
             AppError::WebhookNotConfigured(_) => 503,
             AppError::NotFound
             | AppError::ReservationNotFound
@@ -164,6 +167,7 @@ impl AppError {
             AppError::WebhookNotConfigured(_) => "webhook_not_configured",
             AppError::RecordingNotFound => "recording_not_found",
             AppError::RecordingExpired => "recording_expired",
+            AppError::RangeNotSatisfiable { .. } => "range_not_satisfiable",
             AppError::NotFound => "not_found",
             AppError::ReservationNotFound => "reservation_not_found",
             AppError::MethodNotAllowed { .. } => "method_not_allowed",
@@ -212,6 +216,14 @@ impl AppError {
             AppError::VideoUnavailable(_) => Some(5),
             AppError::IdempotencyKeyInFlight => Some(1),
             AppError::RateLimited { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
+    /// The size of the whole, for the `Content-Range` header of a 416.
+    pub fn content_range(&self) -> Option<String> {
+        match self {
+            AppError::RangeNotSatisfiable { size } => Some(format!("bytes */{size}")),
             _ => None,
         }
     }
@@ -270,6 +282,9 @@ impl AppError {
             }
             AppError::Booking(BookingError::TooManyUpcoming { limit }) => {
                 extra.insert("limit".into(), json!(limit));
+            }
+            AppError::RangeNotSatisfiable { size } => {
+                extra.insert("size".into(), json!(size));
             }
             AppError::DailyNotConfigured(
                 ConfigError::Missing(name) | ConfigError::Invalid { name, .. },
@@ -366,6 +381,7 @@ pub fn examples() -> Vec<AppError> {
         AppError::WebhookNotConfigured(config()),
         AppError::RecordingNotFound,
         AppError::RecordingExpired,
+        AppError::RangeNotSatisfiable { size: 1 },
         AppError::Internal("x".into()),
     ];
     all.extend(booking.into_iter().map(AppError::Booking));
@@ -403,6 +419,7 @@ pub fn examples() -> Vec<AppError> {
             | AppError::WebhookNotConfigured(_)
             | AppError::RecordingNotFound
             | AppError::RecordingExpired
+            | AppError::RangeNotSatisfiable { .. }
             | AppError::Internal(_) => {}
         }
     }

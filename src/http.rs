@@ -60,6 +60,9 @@ pub fn error_response(err: &AppError) -> worker::Result<Response> {
     if let Some(allow) = err.allow() {
         headers.set("Allow", allow)?;
     }
+    if let Some(range) = err.content_range() {
+        headers.set("Content-Range", &range)?;
+    }
     Ok(response)
 }
 

@@ -1,14 +1,15 @@
 //! The scheduled handler's work, every minute: create or move the rooms still `pending` (with
 //! backoff and an attempt count), delete the rooms of cancelled reservations (spaced out: Daily
 //! allows about 2 deletions a second), ask Daily about ended sessions whose webhooks did not
-//! arrive, and forget Idempotency-Keys older than 24 hours and webhook event keys older than a
-//! week.
+//! arrive, archive finished recordings to R2 (see [`crate::archive`]), and forget
+//! Idempotency-Keys older than 24 hours and webhook event keys older than a week.
 
 use std::time::Duration;
 
 use chrono::TimeDelta;
 use worker::{console_log, console_warn, D1Database, Delay, Env};
 
+use crate::archive;
 use crate::booking::idempotency::RETENTION_SECONDS;
 use crate::config::{Config, DailyConfig};
 use crate::daily::api::{DailyError, Meeting, Recording};
@@ -36,6 +37,7 @@ pub struct Report {
     pub deletions_failed: usize,
     pub keys_purged: usize,
     pub sessions_polled: usize,
+    pub archive: archive::Report,
 }
 
 /// Records a failed attempt at a reservation's room and schedules the next one, or gives up
@@ -72,17 +74,24 @@ pub async fn run(env: &Env, config: &Config, now: Instant) -> Result<Report, App
             heal_rooms(&db, daily, now, &mut report).await?;
             delete_rooms(&db, daily, now, &mut report).await?;
             poll_sessions(&db, daily, now, &mut report).await?;
+            match &config.archive {
+                Ok(policy) => report.archive = archive::run(env, &db, daily, policy, now).await?,
+                Err(e) => console_warn!("scheduled: recordings not archived ({e})"),
+            }
         }
         Err(e) => console_warn!("scheduled: Daily not configured ({e}); rooms left as they are"),
     }
     console_log!(
-        "scheduled: {} rooms ready, {} not yet; {} rooms deleted, {} not yet; {} keys purged; {} ended sessions asked about",
+        "scheduled: {} rooms ready, {} not yet; {} rooms deleted, {} not yet; {} keys purged; {} ended sessions asked about; {} recordings archived, {} copies failed, {} expired",
         report.rooms_ready,
         report.rooms_failed,
         report.rooms_deleted,
         report.deletions_failed,
         report.keys_purged,
-        report.sessions_polled
+        report.sessions_polled,
+        report.archive.archived,
+        report.archive.failed_attempts,
+        report.archive.expired
     );
     meetings::purge_events(&db, now).await?;
     Ok(report)

@@ -3,6 +3,7 @@
 //! table; everything else lives in the modules below.
 
 mod api;
+mod archive;
 mod auth;
 mod booking;
 mod config;
@@ -51,10 +52,12 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// Every minute (wrangler.toml `[triggers]`): keeps rooms in step and purges old keys.
+/// Every minute (wrangler.toml `[triggers]`): keeps rooms in step, archives recordings and
+/// purges old keys, as of the run's scheduled time.
 #[event(scheduled)]
-async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    if let Err(e) = jobs::run(&env, &config(&env), http::now()).await {
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let now = domain::time::from_unix((event.schedule() / 1000.0).floor() as i64);
+    if let Err(e) = jobs::run(&env, &config(&env), now).await {
         console_error!(
             "scheduled run failed: {}",
             e.log_detail().unwrap_or_else(|| e.to_string())

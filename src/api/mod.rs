@@ -6,6 +6,7 @@ pub mod dev;
 pub mod me;
 pub mod page;
 pub mod recordings;
+mod replay;
 pub mod reservations;
 pub mod sessions;
 pub mod tokens;

@@ -93,6 +93,19 @@ impl<'a> DailyClient<'a> {
         self.call(Method::Get, &path, None::<&()>).await
     }
 
+    /// Deletes a recording; one that is already gone counts as deleted.
+    pub async fn delete_recording(&self, recording_id: &str) -> Result<(), DailyError> {
+        let path = format!("/recordings/{recording_id}");
+        match self
+            .call::<Deleted>(Method::Delete, &path, None::<&()>)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Deletes a room; a room that is already gone counts as deleted.
     pub async fn delete_room(&self, name: &str) -> Result<(), DailyError> {
         let path = format!("/rooms/{name}");

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use worker::{query, D1Database, D1PreparedStatement};
 
+use crate::db::archive::ArchiveStatus;
 use crate::domain::time::Instant;
 use crate::domain::webhook::{Effect, Presence};
 use crate::domain::window::Role;
@@ -62,9 +63,12 @@ const PRESENCE_UPSERT: &str = " ON CONFLICT (session_id) DO UPDATE SET
        left_at = COALESCE(attendance.left_at, excluded.left_at),
        seconds = COALESCE(attendance.seconds, excluded.seconds)";
 
+/// A finished recording starts its archive `pending`; an error has nothing to archive.
 const RECORDING: &str = "INSERT INTO recordings
-       (id, reservation_id, status, started_at, duration_seconds, error, created_at)
-     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE 1 = 1";
+       (id, reservation_id, status, started_at, duration_seconds, error, created_at,
+        archive_status)
+     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?3 = 'finished' THEN 'pending' END
+     WHERE 1 = 1";
 
 /// The statements of an effect on `owner`'s reservation, each ending in a `WHERE` that
 /// `guard` extends. `None` when the event concerns no one we know (a participant without our
@@ -225,6 +229,11 @@ pub struct RecordingRow {
     pub status: RecordingStatus,
     pub started_at: i64,
     pub duration_seconds: Option<i64>,
+    /// Where its copy in R2 stands; `None` for an error.
+    pub archive_status: Option<ArchiveStatus>,
+    /// The archived object's size and HTTP ETag, once archived.
+    pub archive_size: Option<u64>,
+    pub archive_etag: Option<String>,
 }
 
 /// A recording Daily finished, or one it reported as failed.
@@ -235,7 +244,8 @@ pub enum RecordingStatus {
     Error,
 }
 
-const SELECT_RECORDING: &str = "SELECT id, status, started_at, duration_seconds FROM recordings";
+const SELECT_RECORDING: &str = "SELECT id, status, started_at, duration_seconds, archive_status,
+         archive_size, archive_etag FROM recordings";
 
 /// A session's recordings and recording errors, newest first.
 pub async fn recordings_of(

@@ -10,6 +10,7 @@
 //! rather than through workers-rs's `first`/`results` (serde-wasm-bindgen, one or two crossings
 //! per column): measurably less CPU per request on the token path (BENCHMARKS.md).
 
+pub mod archive;
 pub mod catalog;
 pub mod idempotency;
 pub mod meetings;

@@ -1,5 +1,5 @@
 // The deployed environments (wrangler.toml's [env.staging] and [env.production]), read the way
-// `wrangler deploy --env X` reads them: wrangler does not carry vars, D1 databases or rate limits
+// `wrangler deploy --env X` reads them: wrangler does not carry vars, D1 databases, R2 buckets or rate limits
 // over from the top level, so each environment must name them all, and its own.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,6 +31,7 @@ const deployed = Object.fromEntries(ENVS.map((env) => [env, readEnv(env)]));
 const all = [topLevel, ...ENVS.map((env) => deployed[env].config)];
 const db = (config) => config.d1_databases.find((d) => d.binding === 'DB');
 const limiter = (config) => config.ratelimits.find((r) => r.name === 'WRITE_LIMITER');
+const recordings = (config) => config.r2_buckets.find((b) => b.binding === 'RECORDINGS');
 
 describe('deployed environments in wrangler.toml', () => {
   for (const env of ENVS) {
@@ -64,6 +65,12 @@ describe('deployed environments in wrangler.toml', () => {
       test('has a room prefix of its own among the deployed environments', () => {
         const prefixes = ENVS.map((e) => deployed[e].config.vars.ROOM_PREFIX);
         assert.equal(prefixes.filter((p) => p === config.vars.ROOM_PREFIX).length, 1, `ROOM_PREFIX shared: ${prefixes}`);
+      });
+
+      test('has its own bucket of archived recordings', () => {
+        assert.ok(recordings(config), 'no R2 binding RECORDINGS');
+        const names = all.map((c) => recordings(c).bucket_name);
+        assert.equal(names.filter((n) => n === recordings(config).bucket_name).length, 1, `bucket shared: ${names}`);
       });
 
       test('has its own per-user limit of changes', () => {

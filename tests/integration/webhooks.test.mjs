@@ -237,6 +237,8 @@ describe('recordings', () => {
         startedAt: r.startDate,
         durationSeconds: 1800,
         status: 'finished',
+        archive: 'pending',
+        sizeBytes: null,
         url: `/reservations/${r.id}/recordings/${made.recording.id}`,
       }]);
     }
@@ -272,6 +274,7 @@ describe('recordings', () => {
     const list = (await worker.request(`/reservations/${r.id}/recordings`, { as: player })).body.recordings;
     assert.equal(list.length, 1);
     assert.equal(list[0].status, 'error');
+    assert.equal(list[0].archive, null, 'nothing to archive');
     assert.equal(list[0].url, null);
     assert.equal((await worker.request(`/reservations/${r.id}`, { as: player })).body.dailyRecordingUrl, null);
   });

@@ -9,6 +9,7 @@ import { Miniflare } from 'miniflare';
 import { fetchFresh } from './http.mjs';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { ROOT } from './paths.mjs';
+import { workerdChildren } from './proc.mjs';
 import { SESSION_SECRET, ISSUER, AUDIENCE, sessionToken } from './jwt.mjs';
 import { DAILY_WEBHOOK_SECRET } from './secrets.mjs';
 
@@ -110,6 +111,7 @@ export async function startWorker({ env, standin, vars = {}, writeLimit = 10_000
     const base = logBase();
     capture = { base, stdio: teeRuntimeStdio(`${base}.log`) };
   }
+  const before = new Set(await workerdChildren());
   const mf = new Miniflare({
     ...workerOptions,
     ...(capture ? { handleRuntimeStdio: capture.stdio.handle } : {}),
@@ -123,6 +125,7 @@ export async function startWorker({ env, standin, vars = {}, writeLimit = 10_000
     port: 0,
   });
   const url = (await mf.ready).toString().replace(/\/$/, '');
+  const [pid = null] = (await workerdChildren()).filter((p) => !before.has(p));
   const db = await mf.getD1Database('DB');
   const migrations = (await readdir(path.join(ROOT, 'migrations'))).filter((f) => f.endsWith('.sql')).sort();
   for (const file of migrations) await applySql(db, path.join(ROOT, 'migrations', file));
@@ -160,8 +163,16 @@ export async function startWorker({ env, standin, vars = {}, writeLimit = 10_000
     request,
     /** Sends a request to any URL (an https one, say) straight into the Worker. */
     dispatch: (target, init) => mf.dispatchFetch(target, init),
-    /** Runs the Cron Trigger's scheduled handler once, as the runtime would every minute. */
-    scheduled: async () => (await mf.getWorker()).scheduled({ cron: '* * * * *', scheduledTime: new Date() }),
+    /** The workerd process running the Worker (to read its memory use), if found. */
+    pid,
+    /**
+     * Runs the Cron Trigger's scheduled handler once, as the runtime would every minute; `at`
+     * (a Date) is the run's scheduled time, now by default.
+     */
+    scheduled: async ({ at = new Date() } = {}) =>
+      (await mf.getWorker()).scheduled({ cron: '* * * * *', scheduledTime: at }),
+    /** The Worker's R2 bucket of archived recordings, as Miniflare keeps it. */
+    recordings: () => mf.getR2Bucket('RECORDINGS'),
     /** The rows of a query against the Worker's D1. */
     rows: async (sql, ...params) => (await db.prepare(sql).bind(...params).all()).results,
     /** Stops workerd; with EDGEMY_LOG_DIR, dumps D1 first and closes the log file after. */
