@@ -261,8 +261,9 @@ function viewReplays(session) {
   })));
 }
 
-/** Plays a replay in a dialog: a <video> on the recording's own URL, which redirects to a
- * download link minted for this request. Closing stops it and gives focus back. */
+/** Plays a replay in a dialog: a <video> on the recording's own URL, which streams the archived
+ * file with byte ranges (so the player can seek), or redirects to a download link at Daily until
+ * it is archived. Closing stops it and gives focus back. */
 function openReplay(url, opener) {
   const dialog = document.getElementById('replay-dialog');
   const video = document.getElementById('replay-video');

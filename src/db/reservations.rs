@@ -179,6 +179,7 @@ macro_rules! reservation_columns {
                        COALESCE(SUM(seconds), 0) AS s
                 FROM attendance WHERE reservation_id = r.id GROUP BY role)) AS attendance,
          (SELECT g.id FROM recordings g WHERE g.reservation_id = r.id AND g.status = 'finished'
+            AND g.archive_status IS NOT 'expired'
           ORDER BY g.started_at DESC, g.id LIMIT 1) AS latest_recording_id"
     };
 }

@@ -82,14 +82,15 @@ impl CallReport {
         }
     }
 
-    /// The app's own URL of the newest finished recording.
+    /// The app's own URL of the newest finished recording not past its retention.
     pub fn recording_url(&self, reservation_id: &str) -> Option<String> {
         let id = self.latest_recording_id.as_deref()?;
         Some(recording_url(reservation_id, id))
     }
 }
 
-/// The app's stable URL of a recording: it redirects to a fresh download link at each click.
+/// The app's stable URL of a recording: it streams the archived file, or redirects to a fresh
+/// download link at Daily until the recording is archived.
 pub fn recording_url(reservation_id: &str, recording_id: &str) -> String {
     format!("/reservations/{reservation_id}/recordings/{recording_id}")
 }

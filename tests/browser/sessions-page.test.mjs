@@ -400,7 +400,7 @@ describe('sessions page', () => {
     await context.close();
   });
 
-  test('a past session shows who came and plays its replay in a dialog, with seeking', async () => {
+  test('a past session shows who came and plays its replay from the archive in a dialog, with seeking', async () => {
     const coach = await newCoach(worker, { name: 'Camille Replay' });
     const player = newPlayer({ name: 'Léo Absent' });
     const start = unixOf(isoIn(-120));
@@ -408,8 +408,14 @@ describe('sessions page', () => {
     const room = `edgemy-${id}`;
     // The coach came, the player did not; the coach recorded. Daily reports it by webhook.
     const joined = await standin.join(room, { userId: coach.user.id, userName: 'Camille', owner: true, at: start });
-    await standin.recording(room, { startTs: start + 60, duration: 3 });
+    const { recording } = await standin.recording(room, { startTs: start + 60, duration: 3 });
     await standin.leave(room, joined.sessionId, { at: start + 3600 });
+    // The scheduled handler archives it to R2: the page plays it from there, not from Daily.
+    await worker.scheduled();
+    const archived = await worker.rows('SELECT archive_status FROM recordings WHERE id = ?', recording.id);
+    assert.equal(archived[0].archive_status, 'archived');
+    const downloadsOf = async () => (await standin.downloads()).filter((d) => d.recordingId === recording.id).length;
+    assert.equal(await downloadsOf(), 1, 'the copy');
 
     for (const [user, lang] of [[player, 'fr'], [coach.user, 'en']]) {
       const { page, context, problems } = await openPage(browser, worker, { user, locale: lang === 'fr' ? 'fr-FR' : 'en-GB' });
@@ -425,6 +431,11 @@ describe('sessions page', () => {
         await context.close();
         continue;
       }
+      const replayUrl = `${worker.url}/reservations/${id}/recordings/${recording.id}`;
+      const answers = [];
+      page.on('response', (res) => {
+        if (res.url() === replayUrl) answers.push(res.status());
+      });
       await replay.click();
       const dialog = page.locator('#replay-dialog');
       assert.equal(await dialog.evaluate((d) => d.open), true);
@@ -436,6 +447,10 @@ describe('sessions page', () => {
       assert.ok(duration > 2, `a ${duration} s recording`);
       await video.evaluate((v) => new Promise((done) => { v.addEventListener('seeked', done, { once: true }); v.currentTime = 2; }));
       assert.ok(await video.evaluate((v) => v.currentTime >= 2), 'seeked to 2 s');
+      // Chromium asks for byte ranges of our own URL, and Daily is never asked again.
+      assert.ok(answers.length > 0 && answers.every((status) => status === 206 || status === 200), `answers ${answers}`);
+      assert.ok(answers.includes(206), `a ranged answer among ${answers}`);
+      assert.equal(await downloadsOf(), 1, 'no download from Daily while playing');
       await page.screenshot({ path: path.join(SCREENSHOTS, 'replay.png') });
       assert.equal(await page.locator('#replay-error').isHidden(), true);
       await page.keyboard.press('Escape');

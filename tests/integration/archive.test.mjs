@@ -278,6 +278,8 @@ describe('archive', () => {
     const row = await listed(big);
     assert.equal(row.archive, 'expired');
     assert.equal(row.url, null);
+    const view = await worker.request(`/reservations/${big.reservation.id}`, { as: big.player });
+    assert.equal(view.body.dailyRecordingUrl, null, 'the session no longer offers it');
     const gone = await worker.request(big.url, { as: big.player });
     assert.equal(gone.status, 410);
     assert.equal(gone.body.error.code, 'recording_expired');
