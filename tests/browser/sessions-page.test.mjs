@@ -411,7 +411,14 @@ describe('sessions page', () => {
     const { recording } = await standin.recording(room, { startTs: start + 60, duration: 3 });
     await standin.leave(room, joined.sessionId, { at: start + 3600 });
     // The scheduled handler archives it to R2: the page plays it from there, not from Daily.
-    await worker.scheduled();
+    // (Daily's rate limit on its recordings endpoints, which earlier tests here have used up,
+    // would only delay the copy by a run: archive.test.mjs covers that.)
+    await standin.settings({ rateLimit: false });
+    try {
+      await worker.scheduled();
+    } finally {
+      await standin.settings({ rateLimit: true });
+    }
     const archived = await worker.rows('SELECT archive_status FROM recordings WHERE id = ?', recording.id);
     assert.equal(archived[0].archive_status, 'archived');
     const downloadsOf = async () => (await standin.downloads()).filter((d) => d.recordingId === recording.id).length;
