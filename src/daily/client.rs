@@ -95,22 +95,18 @@ impl<'a> DailyClient<'a> {
 
     /// Deletes a recording; one that is already gone counts as deleted.
     pub async fn delete_recording(&self, recording_id: &str) -> Result<(), DailyError> {
-        let path = format!("/recordings/{recording_id}");
-        match self
-            .call::<Deleted>(Method::Delete, &path, None::<&()>)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e),
-        }
+        self.delete(&format!("/recordings/{recording_id}")).await
     }
 
     /// Deletes a room; a room that is already gone counts as deleted.
     pub async fn delete_room(&self, name: &str) -> Result<(), DailyError> {
-        let path = format!("/rooms/{name}");
+        self.delete(&format!("/rooms/{name}")).await
+    }
+
+    /// `DELETE path`, where a 404 means the thing is already gone.
+    async fn delete(&self, path: &str) -> Result<(), DailyError> {
         match self
-            .call::<Deleted>(Method::Delete, &path, None::<&()>)
+            .call::<Deleted>(Method::Delete, path, None::<&()>)
             .await
         {
             Ok(_) => Ok(()),
