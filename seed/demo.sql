@@ -1,10 +1,11 @@
 -- Demo data for local development: fixed ids, documented in the README. Safe to apply again.
 
-INSERT INTO users (id, name, email, locale, updated_at) VALUES
-  ('usr_coach_demo',   'Camille Martin', 'camille.martin@example.test', 'fr', 0),
-  ('usr_player_demo',  'Léo Dubois',     'leo.dubois@example.test',     'fr', 0),
-  ('usr_player_other', 'Ada Lovelace',   'ada.lovelace@example.test',   'en', 0)
-ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, locale = excluded.locale;
+INSERT INTO users (id, name, email, locale, time_zone, updated_at) VALUES
+  ('usr_coach_demo',   'Camille Martin', 'camille.martin@example.test', 'fr', 'Europe/Paris', 0),
+  ('usr_player_demo',  'Léo Dubois',     'leo.dubois@example.test',     'fr', 'Europe/Paris', 0),
+  ('usr_player_other', 'Ada Lovelace',   'ada.lovelace@example.test',   'en', 'Europe/London', 0)
+ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, locale = excluded.locale,
+  time_zone = excluded.time_zone;
 
 INSERT INTO coaches (id, user_id) VALUES ('coach_demo', 'usr_coach_demo')
 ON CONFLICT (id) DO NOTHING;

@@ -13,6 +13,7 @@ use crate::config::AuthConfig;
 use crate::domain::ids::UserId;
 use crate::domain::locale::Locale;
 use crate::domain::time::Instant;
+use crate::domain::zone::TimeZone;
 
 /// The signed-in user, as the session JWT describes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,8 @@ pub struct Identity {
     pub name: String,
     pub email: Option<String>,
     pub locale: Locale,
+    /// The token's `zoneinfo` (OpenID Connect's claim for an IANA time zone), if it names one.
+    pub time_zone: Option<TimeZone>,
 }
 
 /// Why a request is not signed in. Shown to nobody: every variant is a plain 401.
@@ -89,6 +92,9 @@ struct SessionClaims {
     /// Any language tag, or none: never a reason to refuse a token.
     #[serde(default)]
     locale: Locale,
+    /// An IANA time zone name; one we do not know is ignored, never a reason to refuse a token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    zoneinfo: Option<String>,
 }
 
 impl SessionClaims {
@@ -160,6 +166,7 @@ pub fn verify(token: &str, config: &AuthConfig, now: Instant) -> Result<Identity
         name: ours.display_name(),
         email: ours.email.clone().filter(|e| !e.trim().is_empty()),
         locale: ours.locale,
+        time_zone: ours.zoneinfo.as_deref().and_then(TimeZone::parse),
     })
 }
 
@@ -172,6 +179,7 @@ pub fn issue(identity: &Identity, config: &AuthConfig, now: Instant, ttl: TimeDe
         name: Some(identity.name.clone()),
         email: identity.email.clone(),
         locale: identity.locale,
+        zoneinfo: identity.time_zone.as_ref().map(|z| z.name().to_owned()),
     })
     .set_duration_and_issuance(&TimeOptions::new(LEEWAY, move || now), ttl);
     Hs256

@@ -72,6 +72,7 @@ impl fmt::Debug for SigningKey {
 
 pub const DEFAULT_DAILY_API_BASE_URL: &str = "https://api.daily.co/v1";
 pub const DEFAULT_PLATFORM_LOGIN_URL: &str = "https://edgemy.fr/connexion";
+pub const DEFAULT_BREVO_API_BASE_URL: &str = "https://api.brevo.com/v3";
 
 /// A required setting that is missing or unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -147,6 +148,22 @@ impl Default for BookingLimits {
     }
 }
 
+/// E-mail through Brevo: on when `BREVO_API_KEY` is set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailConfig {
+    pub api_key: Secret,
+    /// `BREVO_API_BASE_URL`, without a trailing slash.
+    pub base_url: String,
+    /// The sender (`MAIL_FROM_EMAIL`, `MAIL_FROM_NAME`).
+    pub from_email: String,
+    pub from_name: String,
+    /// The sessions page that mails link to (`APP_URL`), without a trailing slash.
+    pub app_url: String,
+    /// How long before a session its reminder goes out (`REMINDER_MINUTES`).
+    pub reminder_minutes: u32,
+    pub retry: RetryPolicy,
+}
+
 /// What becomes of recordings once Daily has them: archived to R2, kept so long, and perhaps
 /// deleted at Daily once safe in R2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,6 +193,8 @@ pub struct Config {
     pub limits: Result<BookingLimits, ConfigError>,
     pub webhook: Result<WebhookKeys, ConfigError>,
     pub archive: Result<ArchivePolicy, ConfigError>,
+    /// `Ok(None)`: mail is off (no `BREVO_API_KEY`).
+    pub mail: Result<Option<MailConfig>, ConfigError>,
     /// Origins other than the Worker's own that may call the API from a browser
     /// (`ALLOWED_ORIGINS`, comma-separated), as `scheme://host[:port]`.
     pub allowed_origins: Vec<String>,
@@ -197,6 +216,7 @@ impl Config {
             limits: booking_limits(&get),
             webhook: webhook_keys(&get),
             archive: archive_policy(&get),
+            mail: mail_config(&get),
             allowed_origins: get("ALLOWED_ORIGINS")
                 .map(|list| origins(&list))
                 .unwrap_or_default(),
@@ -279,6 +299,49 @@ fn booking_limits(get: &impl Fn(&str) -> Option<String>) -> Result<BookingLimits
         )?,
         horizon_days: count(get, "BOOKING_HORIZON_DAYS", 1..=3650, defaults.horizon_days)?,
     })
+}
+
+/// An http(s) URL from `name`, or `default`, without a trailing slash.
+fn http_url(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+) -> Result<String, ConfigError> {
+    let url = get(name)
+        .unwrap_or_else(|| default.to_owned())
+        .trim()
+        .trim_end_matches('/')
+        .to_owned();
+    if url.starts_with("https://") || url.starts_with("http://") {
+        Ok(url)
+    } else {
+        Err(ConfigError::Invalid {
+            name,
+            reason: "must be an http(s) URL".into(),
+        })
+    }
+}
+
+fn mail_config(get: &impl Fn(&str) -> Option<String>) -> Result<Option<MailConfig>, ConfigError> {
+    let Some(api_key) = get("BREVO_API_KEY") else {
+        return Ok(None);
+    };
+    let from_email = require(get, "MAIL_FROM_EMAIL")?.trim().to_owned();
+    if !from_email.contains('@') {
+        return Err(ConfigError::Invalid {
+            name: "MAIL_FROM_EMAIL",
+            reason: "must be an e-mail address".into(),
+        });
+    }
+    Ok(Some(MailConfig {
+        api_key: Secret::new(api_key.trim().to_owned()),
+        base_url: http_url(get, "BREVO_API_BASE_URL", DEFAULT_BREVO_API_BASE_URL)?,
+        from_email,
+        from_name: get("MAIL_FROM_NAME").unwrap_or_else(|| "Edgemy".to_owned()),
+        app_url: http_url(get, "APP_URL", &require(get, "APP_URL")?)?,
+        reminder_minutes: count(get, "REMINDER_MINUTES", 1..=1440, 15)?,
+        retry: RetryPolicy::default(),
+    }))
 }
 
 fn archive_policy(get: &impl Fn(&str) -> Option<String>) -> Result<ArchivePolicy, ConfigError> {
@@ -604,6 +667,41 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn mail_is_off_without_a_key_and_needs_a_sender_and_the_app_url() {
+        assert_eq!(config(FULL).mail, Ok(None));
+        let mut pairs = FULL.to_vec();
+        pairs.extend([
+            ("BREVO_API_KEY", "xkeysib-1"),
+            ("MAIL_FROM_EMAIL", "sessions@edgemy.fr"),
+            ("APP_URL", "https://sessions.edgemy.fr/"),
+        ]);
+        let mail = config(&pairs).mail.unwrap().unwrap();
+        assert_eq!(mail.base_url, "https://api.brevo.com/v3");
+        assert_eq!(mail.app_url, "https://sessions.edgemy.fr");
+        assert_eq!(mail.from_name, "Edgemy");
+        assert_eq!(mail.reminder_minutes, 15);
+        assert_eq!(format!("{:?}", mail.api_key), "Secret(***)");
+        for (name, bad) in [
+            ("MAIL_FROM_EMAIL", "nobody"),
+            ("APP_URL", "sessions.edgemy.fr"),
+            ("REMINDER_MINUTES", "0"),
+        ] {
+            let mut with_bad = pairs.clone();
+            with_bad.push((name, bad));
+            assert!(
+                matches!(config(&with_bad).mail, Err(ConfigError::Invalid { name: n, .. }) if n == name),
+                "{name}={bad}"
+            );
+        }
+        let without_url: Vec<_> = pairs
+            .iter()
+            .filter(|(n, _)| *n != "APP_URL")
+            .copied()
+            .collect();
+        assert!(config(&without_url).mail.is_err());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The scheduled handler's work, every minute: create or move the rooms still `pending` (with
 //! backoff and an attempt count), delete the rooms of cancelled reservations (spaced out: Daily
 //! allows about 2 deletions a second), ask Daily about ended sessions whose webhooks did not
-//! arrive, archive finished recordings to R2 (see [`crate::archive`]), and forget
+//! arrive, archive finished recordings to R2 (see [`crate::archive`]), send the e-mails that
+//! are due (see [`crate::mail`]: reminders, and what was not sent after a change), and forget
 //! Idempotency-Keys older than 24 hours and webhook event keys older than a week.
 
 use std::time::Duration;
@@ -19,6 +20,7 @@ use crate::db::{self, idempotency, meetings};
 use crate::domain::time::Instant;
 use crate::domain::webhook::{Effect, Presence};
 use crate::error::AppError;
+use crate::mail;
 use crate::rooms::{self, policy::heal_backoff, policy::MAX_HEAL_ATTEMPTS};
 
 /// Rooms created or moved per run at most.
@@ -38,6 +40,7 @@ pub struct Report {
     pub keys_purged: usize,
     pub sessions_polled: usize,
     pub archive: archive::Report,
+    pub mail: mail::Report,
 }
 
 /// Records a failed attempt at a reservation's room and schedules the next one, or gives up
@@ -69,6 +72,9 @@ pub async fn run(env: &Env, config: &Config, now: Instant) -> Result<Report, App
             .await?,
         ..Report::default()
     };
+    if let Some(settings) = mail::settings(config) {
+        report.mail = mail::deliver(&db, settings, now, None).await?;
+    }
     match &config.daily {
         Ok(daily) => {
             heal_rooms(&db, daily, now, &mut report).await?;
@@ -82,7 +88,7 @@ pub async fn run(env: &Env, config: &Config, now: Instant) -> Result<Report, App
         Err(e) => console_warn!("scheduled: Daily not configured ({e}); rooms left as they are"),
     }
     console_log!(
-        "scheduled: {} rooms ready, {} not yet; {} rooms deleted, {} not yet; {} keys purged; {} ended sessions asked about; {} recordings archived, {} copies failed, {} expired",
+        "scheduled: {} rooms ready, {} not yet; {} rooms deleted, {} not yet; {} keys purged; {} ended sessions asked about; {} recordings archived, {} copies failed, {} expired; {} mails sent, {} to retry, {} failed, {} skipped",
         report.rooms_ready,
         report.rooms_failed,
         report.rooms_deleted,
@@ -91,7 +97,11 @@ pub async fn run(env: &Env, config: &Config, now: Instant) -> Result<Report, App
         report.sessions_polled,
         report.archive.archived,
         report.archive.failed_attempts,
-        report.archive.expired
+        report.archive.expired,
+        report.mail.sent,
+        report.mail.retried,
+        report.mail.failed,
+        report.mail.skipped
     );
     meetings::purge_events(&db, now).await?;
     Ok(report)

@@ -13,6 +13,7 @@ mod domain;
 mod error;
 mod http;
 mod jobs;
+mod mail;
 mod outbound;
 mod rooms;
 mod web;
@@ -85,6 +86,7 @@ enum Route {
     DevLogout,
     DailyWebhook,
     Recordings,
+    Notifications,
     Recording,
 }
 
@@ -110,6 +112,11 @@ const ROUTES: &[(Method, &str, Route)] = {
         (Post, "/reservations/{id}/cancel", Route::Cancel),
         (Get, "/reservations/{id}/daily-token", Route::DailyToken),
         (Get, "/reservations/{id}/recordings", Route::Recordings),
+        (
+            Get,
+            "/reservations/{id}/notifications",
+            Route::Notifications,
+        ),
         (
             Get,
             "/reservations/{id}/recordings/{recordingId}",
@@ -190,7 +197,7 @@ fn options(path_error: AppError) -> Result<Response> {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, runtime: Context) -> Result<Response> {
     let config = config(&env);
     let finishing = http::Finishing::of(&req, &config)?;
     let method = req.inner().method();
@@ -204,7 +211,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
                 && !matches!(route, Route::DailyWebhook);
             match writes.then(|| http::check_write(&req, finishing.origin(), body_optional)) {
                 Some(Err(e)) => http::error_response(&e),
-                _ => dispatch(route, req, Ctx::new(env, config, params)).await,
+                _ => dispatch(route, req, Ctx::new(env, config, params, runtime)).await,
             }
         }
     }?;
@@ -234,6 +241,7 @@ async fn dispatch(route: Route, req: Request, ctx: Ctx) -> Result<Response> {
         Route::DailyWebhook => respond(api::webhooks::daily(req, ctx)).await,
         Route::Recordings => respond(api::recordings::list(req, ctx)).await,
         Route::Recording => respond(api::recordings::open(req, ctx)).await,
+        Route::Notifications => respond(api::notifications::list(req, ctx)).await,
     }?;
     if instrument {
         // Exact when requests do not overlap in the isolate, as in the benchmark's probes.

@@ -88,6 +88,7 @@ pub async fn login(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
         name: user.name.clone(),
         email: Some(user.email.clone()).filter(|e| !e.is_empty()),
         locale: user.locale,
+        time_zone: Some(user.time_zone.clone()),
     };
     let ttl = TimeDelta::hours(SESSION_TTL_HOURS);
     let token = auth::issue(&identity, auth_config, http::now(), ttl);

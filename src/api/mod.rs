@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod dev;
 pub mod me;
+pub mod notifications;
 pub mod page;
 pub mod recordings;
 mod replay;
@@ -36,10 +37,17 @@ pub struct Ctx {
     pub param: Option<String>,
     /// The second parameter (`:recordingId`), when the route has one.
     pub sub: Option<String>,
+    /// The request's runtime context: work that outlives the answer goes to its `wait_until`.
+    pub runtime: worker::Context,
 }
 
 impl Ctx {
-    pub fn new(env: Env, config: Rc<Config>, params: Vec<String>) -> Self {
+    pub fn new(
+        env: Env,
+        config: Rc<Config>,
+        params: Vec<String>,
+        runtime: worker::Context,
+    ) -> Self {
         let mut params = params
             .into_iter()
             .map(|p| Some(p).filter(|p| !p.is_empty()));
@@ -48,6 +56,7 @@ impl Ctx {
             config,
             param: params.next().flatten(),
             sub: params.next().flatten(),
+            runtime,
         }
     }
 

@@ -12,6 +12,7 @@ use crate::domain::booking::{BookingError, Reschedule};
 use crate::domain::reservation::ReservationStatus;
 use crate::error::AppError;
 use crate::http;
+use crate::mail;
 use crate::rooms;
 
 fn idempotency_key(req: &Request) -> Result<Option<IdempotencyKey>, AppError> {
@@ -25,7 +26,9 @@ fn idempotency_key(req: &Request) -> Result<Option<IdempotencyKey>, AppError> {
 
 /// The answer of a booking, fresh or replayed, byte for byte as it was first made.
 fn answer(outcome: Outcome) -> Result<Response, AppError> {
-    let Outcome { answer, replayed } = outcome;
+    let Outcome {
+        answer, replayed, ..
+    } = outcome;
     let mut response = http::json_text(answer.status, answer.body)?;
     let headers = response.headers_mut();
     if let Some(location) = answer.location {
@@ -52,8 +55,13 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
         limits: ctx.limits()?,
         player: &player,
         now,
+        mail: mail::queueing(&ctx.config),
     };
-    answer(booking.book(&body, key.as_ref()).await?)
+    let outcome = booking.book(&body, key.as_ref()).await?;
+    if let Some(id) = outcome.stored {
+        mail::deliver_soon(&ctx, id.to_string());
+    }
+    answer(outcome)
 }
 
 /// One reservation, for its coach or its player; 404 for anyone else.
@@ -79,7 +87,9 @@ pub async fn cancel(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
         return Err(AppError::SessionEnded);
     }
     let db = db::database(&ctx.env)?;
-    reservations::cancel(&db, &row.id, now).await?;
+    if reservations::cancel(&db, &row.id, now, mail::queueing(config)).await? {
+        mail::deliver_soon(&ctx, row.id.clone());
+    }
     match &config.daily {
         Ok(daily) => {
             if let Err(e) = rooms::remove(&db, daily, &row).await? {
@@ -122,10 +132,12 @@ pub async fn reschedule(mut req: Request, ctx: Ctx) -> Result<Response, AppError
     change.check(&row.slot(), now, ctx.limits()?.horizon_days)?;
 
     let db = db::database(&ctx.env)?;
-    if !reservations::reschedule_if_free(&db, &row, &change.slot, now).await? {
+    let mail = mail::queueing(config);
+    if !reservations::reschedule_if_free(&db, &row, &change.slot, now, mail).await? {
         let again = super::reservation_of(&ctx, &who.user_id).await?;
         return Err(refuse_state(&again).unwrap_or(BookingError::SlotTaken.into()));
     }
+    mail::deliver_soon(&ctx, row.id.clone());
     let moved = super::reservation_of(&ctx, &who.user_id).await?;
     let id = moved.id.clone();
     match rooms::follow(&db, daily, moved).await? {

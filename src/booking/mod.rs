@@ -39,6 +39,8 @@ pub struct Answer {
 pub struct Outcome {
     pub answer: Answer,
     pub replayed: bool,
+    /// The reservation this request stored, if it stored one (not a replay, not a refusal).
+    pub stored: Option<ReservationId>,
 }
 
 impl Answer {
@@ -73,6 +75,7 @@ impl Answer {
         Outcome {
             answer: self,
             replayed: false,
+            stored: None,
         }
     }
 }
@@ -95,6 +98,7 @@ fn replay(record: keys::KeyRecord, hash: &str) -> Result<Outcome, AppError> {
                 body,
             },
             replayed: true,
+            stored: None,
         }),
         _ => Err(AppError::IdempotencyKeyInFlight),
     }
@@ -117,6 +121,8 @@ pub struct Booking<'a> {
     pub limits: BookingLimits,
     pub player: &'a Identity,
     pub now: Instant,
+    /// With mail on, the reminder's lead in minutes: the booking's mails are queued with it.
+    pub mail: Option<u32>,
 }
 
 impl Booking<'_> {
@@ -135,7 +141,10 @@ impl Booking<'_> {
             Err(e) => return self.refuse_invalid(e.into(), key, &hash).await,
         };
         match self.insert(&booking, key, &hash).await? {
-            Inserted::Stored(id) => Ok(self.open_room(id, &booking, key).await?.fresh()),
+            Inserted::Stored(id) => Ok(Outcome {
+                stored: Some(id),
+                ..self.open_room(id, &booking, key).await?.fresh()
+            }),
             Inserted::Refused(id) => self.refuse(&booking, id, key).await,
             Inserted::Settled(outcome) => Ok(outcome),
         }
@@ -173,7 +182,9 @@ impl Booking<'_> {
                 now,
                 max_upcoming: self.limits.max_upcoming,
             };
-            let done = reservations::insert_if_free(db, id, booking, player, guard, claim).await?;
+            let done =
+                reservations::insert_if_free(db, id, booking, player, guard, claim, self.mail)
+                    .await?;
             match (done.claimed, done.reservation) {
                 (true, true) => return Ok(Inserted::Stored(id)),
                 (true, false) => return Ok(Inserted::Refused(id)),
@@ -193,6 +204,7 @@ impl Booking<'_> {
                 return Ok(Inserted::Settled(Outcome {
                     answer,
                     replayed: true,
+                    stored: None,
                 }));
             }
             // The abandoned request booked nothing: its claim is given up; run this one instead.

@@ -14,6 +14,7 @@ pub mod archive;
 pub mod catalog;
 pub mod idempotency;
 pub mod meetings;
+pub mod outbox;
 pub mod reservations;
 pub mod users;
 

@@ -20,6 +20,7 @@ use crate::error::AppError;
 use crate::rooms::policy::{VideoStatus, MAX_HEAL_ATTEMPTS};
 
 use super::idempotency;
+use super::outbox;
 use super::users::upsert_user;
 
 /// A reservation as stored, with the coach's user id so the caller's role can be told.
@@ -114,6 +115,7 @@ pub async fn insert_if_free(
     player: &Identity,
     guard: Guard,
     key: Option<(&IdempotencyKey, &str)>,
+    mail: Option<u32>,
 ) -> Result<Inserted, AppError> {
     let now = guard.now;
     let claimed_by_this_request = match key {
@@ -159,9 +161,13 @@ pub async fn insert_if_free(
     }
     statements.push(upsert_user(db, player, now)?);
     statements.push(insert);
+    let inserted = statements.len() - 1;
+    if let Some(reminder_minutes) = mail {
+        statements.extend(outbox::booked(db, &id.to_string(), now, reminder_minutes)?);
+    }
     let results = super::batch(db, statements).await?;
     Ok(Inserted {
-        reservation: results.last() == Some(&1),
+        reservation: results.get(inserted) == Some(&1),
         claimed: key.is_none() || results.first() == Some(&1),
     })
 }
@@ -313,33 +319,48 @@ pub async fn record_room_deleted(db: &D1Database, id: &str) -> Result<(), AppErr
     Ok(())
 }
 
-/// Cancels a confirmed reservation; `false` if it was not confirmed any more.
-pub async fn cancel(db: &D1Database, id: &str, now: Instant) -> Result<bool, AppError> {
-    let result = super::run(query!(
+/// Cancels a confirmed reservation, with mail (`Some(reminder minutes)`) its notices queued and
+/// its reminders disarmed in the same batch; `false` if it was not confirmed any more.
+pub async fn cancel(
+    db: &D1Database,
+    id: &str,
+    now: Instant,
+    mail: Option<u32>,
+) -> Result<bool, AppError> {
+    let change = uuid::Uuid::new_v4().to_string();
+    let mut statements = vec![query!(
         db,
-        "UPDATE reservations SET status = 'cancelled', cancelled_at = ?2, video_retry_at = 0
+        "UPDATE reservations SET status = 'cancelled', cancelled_at = ?2, video_retry_at = 0,
+             ics_sequence = ics_sequence + 1, changed_by = ?3
          WHERE id = ?1 AND status = 'confirmed'",
         id,
-        now.timestamp()
-    )?)
-    .await?;
-    Ok(result == 1)
+        now.timestamp(),
+        &change
+    )?];
+    if let Some(reminder_minutes) = mail {
+        statements.extend(outbox::cancelled(db, id, &change, now, reminder_minutes)?);
+    }
+    Ok(super::batch(db, statements).await?.first() == Some(&1))
 }
 
 /// Moves a reservation that has not started to a new slot of the same length, if neither
 /// participant has another live session there: one guarded statement, like the booking. The
-/// room must then follow (`pending` until it does).
+/// room must then follow (`pending` until it does). With mail (`Some(reminder minutes)`), the
+/// notices and the new reminders are queued, and the old reminders disarmed, in the same batch.
 pub async fn reschedule_if_free(
     db: &D1Database,
     row: &ReservationRow,
     slot: &Slot,
     now: Instant,
+    mail: Option<u32>,
 ) -> Result<bool, AppError> {
-    let result = super::run(query!(
+    let change = uuid::Uuid::new_v4().to_string();
+    let update = query!(
         db,
         "UPDATE reservations
          SET start_at = ?2, end_at = ?3, rescheduled_at = ?4,
-             video_status = 'pending', video_attempts = 0, video_retry_at = 0
+             video_status = 'pending', video_attempts = 0, video_retry_at = 0,
+             ics_sequence = ics_sequence + 1, changed_by = ?8
          WHERE id = ?1 AND status = 'confirmed' AND start_at > ?4
            AND ?3 - ?2 = end_at - start_at
            AND NOT EXISTS (
@@ -353,10 +374,22 @@ pub async fn reschedule_if_free(
         now.timestamp(),
         &row.coach_id,
         &row.player_id,
-        &row.coach_user_id
-    )?)
-    .await?;
-    Ok(result == 1)
+        &row.coach_user_id,
+        &change
+    )?;
+    let mut statements = vec![update];
+    if let Some(reminder_minutes) = mail {
+        let previous = (row.start_at.timestamp(), row.end_at.timestamp());
+        statements.extend(outbox::rescheduled(
+            db,
+            &row.id,
+            &change,
+            previous,
+            now,
+            reminder_minutes,
+        )?);
+    }
+    Ok(super::batch(db, statements).await?.first() == Some(&1))
 }
 
 /// Live reservations whose room must be created or moved, due now; oldest work first.

@@ -7,6 +7,7 @@ use crate::auth::Identity;
 use crate::domain::ids::UserId;
 use crate::domain::locale::Locale;
 use crate::domain::time::Instant;
+use crate::domain::zone::TimeZone;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -15,6 +16,7 @@ pub struct UserRow {
     pub name: String,
     pub email: String,
     pub locale: Locale,
+    pub time_zone: TimeZone,
     pub coach_id: Option<String>,
 }
 
@@ -22,7 +24,7 @@ pub struct UserRow {
 pub async fn find_user(db: &D1Database, id: &UserId) -> Result<Option<UserRow>, AppError> {
     let statement = query!(
         db,
-        "SELECT u.id, u.name, u.email, u.locale, c.id AS coach_id
+        "SELECT u.id, u.name, u.email, u.locale, u.time_zone, c.id AS coach_id
          FROM users u LEFT JOIN coaches c ON c.user_id = u.id
          WHERE u.id = ?1",
         id.as_str()
@@ -34,15 +36,16 @@ pub async fn find_user(db: &D1Database, id: &UserId) -> Result<Option<UserRow>, 
 pub async fn list_users(db: &D1Database) -> Result<Vec<UserRow>, AppError> {
     let statement = query!(
         db,
-        "SELECT u.id, u.name, u.email, u.locale, c.id AS coach_id
+        "SELECT u.id, u.name, u.email, u.locale, u.time_zone, c.id AS coach_id
          FROM users u LEFT JOIN coaches c ON c.user_id = u.id
          ORDER BY c.id IS NULL, u.name"
     );
     Ok(super::all(statement).await?)
 }
 
-/// Keeps our copy of a user's name, e-mail and locale in step with their session token. A token
-/// without an e-mail keeps the one we have (a new user is stored with none, as '').
+/// Keeps our copy of a user's name, e-mail, locale and time zone in step with their session
+/// token. A token without an e-mail or a time zone keeps the one we have (a new user is stored
+/// with no e-mail, as '', and in `Europe/Paris`).
 pub fn upsert_user(
     db: &D1Database,
     who: &Identity,
@@ -50,15 +53,16 @@ pub fn upsert_user(
 ) -> Result<D1PreparedStatement, AppError> {
     Ok(query!(
         db,
-        "INSERT INTO users (id, name, email, locale, updated_at)
-         VALUES (?1, ?2, COALESCE(?3, ''), ?4, ?5)
+        "INSERT INTO users (id, name, email, locale, time_zone, updated_at)
+         VALUES (?1, ?2, COALESCE(?3, ''), ?4, COALESCE(?6, 'Europe/Paris'), ?5)
          ON CONFLICT (id) DO UPDATE SET
            name = excluded.name, email = COALESCE(?3, users.email), locale = excluded.locale,
-           updated_at = excluded.updated_at",
+           time_zone = COALESCE(?6, users.time_zone), updated_at = excluded.updated_at",
         who.user_id.as_str(),
         &who.name,
         who.email.as_deref(),
         who.locale.as_str(),
-        now.timestamp()
+        now.timestamp(),
+        who.time_zone.as_ref().map(TimeZone::name)
     )?)
 }

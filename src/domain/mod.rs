@@ -11,6 +11,7 @@ pub mod reservation;
 pub mod time;
 pub mod webhook;
 pub mod window;
+pub mod zone;
 
 /// Checks shared by the unit tests of several modules.
 #[cfg(test)]

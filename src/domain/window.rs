@@ -1,12 +1,12 @@
 //! Who may join a session, and when: the join window of each role and the room's expiry.
 
 use chrono::TimeDelta;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::time::{Instant, Slot};
 
 /// A participant's role in a reservation. The coach owns the room.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Coach,
