@@ -5,6 +5,8 @@
 export const SESSION_SECRET = 'test-session-secret';
 /** DAILY_API_KEY of the stand-in and of the Worker pointed at it. */
 export const DAILY_API_KEY = 'test-daily-api-key';
+/** The Brevo key of the stand-in (`--brevo-api-key`), as the Worker's BREVO_API_KEY. */
+export const BREVO_API_KEY = 'test-brevo-api-key';
 /** A DAILY_API_KEY that Daily refuses. */
 export const WRONG_DAILY_API_KEY = 'not-the-key';
 /**
@@ -19,6 +21,7 @@ export const DEV_COMMAND_DAILY_API_KEY = 'dev-command-test-key';
 export const ALL_SECRETS = [
   SESSION_SECRET,
   DAILY_API_KEY,
+  BREVO_API_KEY,
   WRONG_DAILY_API_KEY,
   DAILY_WEBHOOK_SECRET,
   DEV_COMMAND_SESSION_SECRET,
