@@ -126,7 +126,8 @@ pub async fn mail(State(shared): State<Shared>, Path(id): Path<String>) -> Respo
     }
 }
 
-/// The rows of a mail's header table: those of the mail, then its custom headers.
+/// The rows of a mail's header table: those of the mail that it has, its custom headers, its
+/// tags.
 fn header_rows(mail: &Mail) -> String {
     let m = &mail.message;
     let list = |addresses: &[crate::mail::Address]| {
@@ -165,10 +166,10 @@ fn header_rows(mail: &Mail) -> String {
                 escape(&value)
             )
         })
-        .chain(std::iter::once(format!(
-            "<tr><th>Tags</th><td>{}</td></tr>",
-            tags_html(&m.tags)
-        )))
+        .chain(
+            (!m.tags.is_empty())
+                .then(|| format!("<tr><th>Tags</th><td>{}</td></tr>", tags_html(&m.tags))),
+        )
         .collect()
 }
 
