@@ -17,6 +17,7 @@ export const DAILY_WEBHOOK_SECRET = 'ZGFpbHktdGVzdC1zZWNyZXQtMDEyMzQ1Njc4OWFiY2Q
 /** What the run command's suite puts in its .dev.vars. */
 export const DEV_COMMAND_SESSION_SECRET = 'dev-command-test-secret';
 export const DEV_COMMAND_DAILY_API_KEY = 'dev-command-test-key';
+export const DEV_COMMAND_BREVO_API_KEY = 'dev-command-brevo-key';
 
 export const ALL_SECRETS = [
   SESSION_SECRET,
@@ -26,4 +27,5 @@ export const ALL_SECRETS = [
   DAILY_WEBHOOK_SECRET,
   DEV_COMMAND_SESSION_SECRET,
   DEV_COMMAND_DAILY_API_KEY,
+  DEV_COMMAND_BREVO_API_KEY,
 ];
