@@ -14,10 +14,10 @@
 //!   `{"released": n}` (how many were waiting). A test can so start a request, see it pending
 //!   in the call log, act while Daily "is working", then release it, without sleeping.
 //! - `POST /settings` with any of `{"rateLimit": bool, "clockOffsetSeconds": int, "seed": int}`
-//!   answers the settings in force (all three). `seed` restarts the random stream that ids,
+//!   answers the settings in force (all three). `rateLimit` is for the Brevo side too. `seed` restarts the random stream that ids,
 //!   room names and fault rolls come from, as if the stand-in had started with it.
 //! - `POST /reset`: back to the state at start: no rooms, calls, faults or presence (nor
-//!   webhooks, meetings, recordings, download faults or downloads), offset 0,
+//!   webhooks, meetings, recordings, download faults, downloads, mails or Brevo fault), offset 0,
 //!   rate limits on, held requests released, the random stream restarted from the seed given
 //!   at start (`--seed` or `DAILY_STANDIN_SEED`, else the random one printed at start).
 

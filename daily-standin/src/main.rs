@@ -7,17 +7,27 @@
 //! (errors, latency, hangs, and `hold`, which keeps matching requests waiting until
 //! `POST /__control/release`), settings (rate limits, clock offset, seed), reset.
 //!
+//! It also stands in for Brevo's transactional e-mail API, on the same port under `/v3`
+//! (`brevo.rs`: `POST /v3/smtp/email`, its faults, and `/__control/mails`, the mails it kept,
+//! as `mail.rs` checks and shows them), with a dev inbox to read them at `/__inbox`
+//! (`inbox.rs`).
+//!
 //! Usage: daily-standin [--host 127.0.0.1] [--port 8788] [--api-key KEY] [--domain-name NAME]
 //!                      [--room-origin URL] [--seed N] [--webhook-url URL --webhook-secret B64]
+//!                      [--brevo-api-key KEY]
 //! `--room-origin` makes room URLs point elsewhere (e.g. `https://edgemy-test.daily.co`), for
 //! tests of the real Daily embedding.
 //! `--seed N` (or the `DAILY_STANDIN_SEED` variable; the flag wins) seeds the random stream
 //! that ids, room names and `probability` faults come from, so that a run can be replayed;
-//! without it the seed is random. Either way the startup line names it:
-//! `daily-standin listening on http://127.0.0.1:8788 (API base http://127.0.0.1:8788/v1, seed 12345)`.
+//! without it the seed is random. Either way the startup line names it, after the API bases:
+//! `daily-standin listening on http://127.0.0.1:8788 (API base http://127.0.0.1:8788/v1,
+//! Brevo API base http://127.0.0.1:8788/v3, inbox http://127.0.0.1:8788/__inbox, seed 12345)`
+//! (one line).
 //! `--webhook-url` and `--webhook-secret` (or `DAILY_STANDIN_WEBHOOK_URL` and
 //! `DAILY_STANDIN_WEBHOOK_SECRET`; the flags win) set the domain's webhook at startup, without
 //! the ping (the receiver may not be up yet), for every event type the stand-in produces.
+//! `--brevo-api-key` (or `DAILY_STANDIN_BREVO_API_KEY`; the flag wins) is the key the Brevo
+//! side takes in `api-key`, `dev-brevo-key` by default.
 //!
 //! Webhooks, meetings and recordings: see `webhooks.rs`, `meetings.rs`, `recordings.rs`, and
 //! `control_events.rs` for the controls that make participants join and leave, recordings
@@ -25,10 +35,13 @@
 //! links serve (large generated recordings too), `downloads.rs` their faults and log.
 
 mod api;
+mod brevo;
 mod content;
 mod control;
 mod control_events;
 mod downloads;
+mod inbox;
+mod mail;
 mod meetings;
 mod recordings;
 mod room_page;
@@ -42,10 +55,11 @@ use std::sync::Arc;
 use axum::routing::{any, get, post};
 use axum::Router;
 
-use state::{parse_seed, random_seed, Shared, Standin};
+use state::{parse_seed, random_seed, Shared, Standin, DEFAULT_BREVO_API_KEY};
 
 const USAGE: &str = "usage: daily-standin [--host 127.0.0.1] [--port 8788] [--api-key KEY] \
-[--domain-name NAME] [--room-origin URL] [--seed N] [--webhook-url URL --webhook-secret BASE64]";
+[--domain-name NAME] [--room-origin URL] [--seed N] [--webhook-url URL --webhook-secret BASE64] \
+[--brevo-api-key KEY]";
 
 struct Args {
     host: String,
@@ -56,6 +70,7 @@ struct Args {
     seed: Option<u64>,
     webhook_url: Option<String>,
     webhook_secret: Option<String>,
+    brevo_api_key: String,
 }
 
 /// A variable's value, unless unset or blank.
@@ -80,6 +95,8 @@ fn parse_args() -> Result<Args, String> {
         seed,
         webhook_url: env_value("DAILY_STANDIN_WEBHOOK_URL"),
         webhook_secret: env_value("DAILY_STANDIN_WEBHOOK_SECRET"),
+        brevo_api_key: env_value("DAILY_STANDIN_BREVO_API_KEY")
+            .unwrap_or_else(|| DEFAULT_BREVO_API_KEY.into()),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -95,6 +112,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--webhook-url" => args.webhook_url = Some(value()?),
             "--webhook-secret" => args.webhook_secret = Some(value()?),
+            "--brevo-api-key" => args.brevo_api_key = value()?,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -102,8 +120,8 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if args.api_key.is_empty() {
-        return Err("the API key must not be empty".into());
+    if args.api_key.is_empty() || args.brevo_api_key.is_empty() {
+        return Err("the API keys must not be empty".into());
     }
     if args.webhook_url.is_some() != args.webhook_secret.is_some() {
         return Err("--webhook-url and --webhook-secret go together".into());
@@ -145,6 +163,16 @@ pub fn app(shared: Shared) -> Router {
         .route("/__control/webhooks/release", post(control_events::release))
         .route("/__control/downloads", get(downloads::log))
         .route("/__control/downloads/faults", post(downloads::faults))
+        .route("/v3/smtp/email", post(brevo::send))
+        .route("/v3/{*rest}", any(brevo::no_endpoint))
+        .route("/__control/brevo/faults", post(brevo::faults))
+        .route(
+            "/__control/mails",
+            get(brevo::mails).delete(brevo::clear_mails),
+        )
+        .route("/__inbox", get(inbox::list))
+        .route("/__inbox/{id}", get(inbox::mail))
+        .route("/__inbox/{id}/attachments/{n}", get(inbox::attachment))
         .route("/__standin/recordings/{file}", get(recordings::download))
         .route(
             "/__standin/rooms/{name}/recording",
@@ -198,6 +226,7 @@ async fn main() {
         seed,
     );
     standin.api_origin = origin.clone();
+    standin.brevo_api_key = args.brevo_api_key;
     if let (Some(url), Some(secret)) = (args.webhook_url, args.webhook_secret) {
         if let Err(e) = webhooks::startup_webhook(&mut standin, url, secret) {
             eprintln!("daily-standin: {e}");
@@ -206,7 +235,10 @@ async fn main() {
     }
     let shared = Arc::new(std::sync::Mutex::new(standin));
     // Tests and scripts wait for this line and read the port (and the seed) from it.
-    println!("daily-standin listening on {origin} (API base {origin}/v1, seed {seed})");
+    println!(
+        "daily-standin listening on {origin} (API base {origin}/v1, Brevo API base {origin}/v3, \
+inbox {origin}/__inbox, seed {seed})"
+    );
     let server = axum::serve(listener, app(shared));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

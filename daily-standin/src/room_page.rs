@@ -74,7 +74,7 @@ const EN: Texts = Texts {
 };
 
 /// Text made safe for HTML, in content and in quoted attributes.
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

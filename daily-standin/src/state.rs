@@ -1,5 +1,6 @@
 //! The stand-in's memory: rooms, the call log, injected faults, held requests, rate-limit
-//! windows, presence, and the seeded random stream that ids and fault rolls come from.
+//! windows, presence, the mails sent to the Brevo side, and the seeded random stream that ids
+//! and fault rolls come from.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -13,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::brevo::BrevoFault;
 use crate::downloads::{DownloadFault, DownloadRecord};
+use crate::mail::Mail;
 use crate::meetings::Meeting;
 use crate::recordings::{Recording, RecordingInProgress};
 use crate::webhooks::{Batch, Event, EventFaults, Webhook};
@@ -142,11 +145,27 @@ impl FaultRule {
 }
 
 /// Daily's documented limits: most endpoints 20 req/s or 100 per 5 s; `DELETE /rooms/:name`
-/// and `GET /recordings` about 2 req/s or 50 per 30 s.
+/// and `GET /recordings` about 2 req/s or 50 per 30 s. Brevo's `POST /v3/smtp/email` allows
+/// 1,000 a second; the stand-in's own limit on it, [`BREVO_LIMIT`], is lower, to be reachable.
 #[derive(Debug, Default)]
 pub struct RateLimits {
     general: VecDeque<Instant>,
     slow: VecDeque<Instant>,
+    brevo: VecDeque<Instant>,
+}
+
+/// How many mails the Brevo side takes a second while rate limits are on: enough for any test
+/// that is not about the limit.
+pub const BREVO_LIMIT: usize = 10;
+
+/// Where a request to the Brevo side stands against its limit, as the `x-sib-ratelimit-*`
+/// headers say it: whether it is admitted, how many more the window takes, and in how many
+/// seconds it starts again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub admitted: bool,
+    pub remaining: usize,
+    pub reset_seconds: u64,
 }
 
 fn within(window: &mut VecDeque<Instant>, now: Instant, limits: &[(Duration, usize)]) -> bool {
@@ -186,6 +205,21 @@ impl RateLimits {
                 now,
                 &[(Duration::from_secs(1), 20), (Duration::from_secs(5), 100)],
             )
+        }
+    }
+
+    /// Counts a mail sent to the Brevo side against [`BREVO_LIMIT`] a second.
+    pub fn admit_brevo(&mut self) -> Quota {
+        let now = Instant::now();
+        let admitted = within(
+            &mut self.brevo,
+            now,
+            &[(Duration::from_secs(1), BREVO_LIMIT)],
+        );
+        Quota {
+            admitted,
+            remaining: BREVO_LIMIT.saturating_sub(self.brevo.len()),
+            reset_seconds: 1,
         }
     }
 }
@@ -238,6 +272,12 @@ pub struct Standin {
     pub download_fault: DownloadFault,
     /// Every download through a link, in the order started.
     pub downloads: Vec<DownloadRecord>,
+    /// The key the Brevo side takes in `api-key`.
+    pub brevo_api_key: String,
+    /// What the Brevo side does instead of its normal answer.
+    pub brevo_fault: BrevoFault,
+    /// Every mail the Brevo side took, oldest first.
+    pub mails: Vec<Mail>,
     seq: u64,
     /// The seed the stand-in started with; a reset goes back to it.
     start_seed: u64,
@@ -259,6 +299,9 @@ impl Presence {
 pub fn presence_key(user_id: Option<&str>, user_name: Option<&str>) -> String {
     user_id.or(user_name).unwrap_or("anonymous").to_owned()
 }
+
+/// The Brevo key of a stand-in started without `--brevo-api-key`.
+pub const DEFAULT_BREVO_API_KEY: &str = "dev-brevo-key";
 
 /// How long a room page counts as present after its last heartbeat.
 pub const PRESENCE_TTL: Duration = Duration::from_secs(15);
@@ -288,6 +331,9 @@ impl Standin {
             link_key: rand::random(),
             download_fault: DownloadFault::default(),
             downloads: Vec::new(),
+            brevo_api_key: DEFAULT_BREVO_API_KEY.into(),
+            brevo_fault: BrevoFault::default(),
+            mails: Vec::new(),
             seq: 0,
             start_seed: seed,
             seed,
@@ -327,6 +373,19 @@ impl Standin {
         self.rng.random()
     }
 
+    /// A roll of the seeded stream in [0, 1), for `probability` faults: a probability of 1
+    /// (or more) always applies, 0 never.
+    pub fn roll(&mut self) -> f64 {
+        self.rng.random()
+    }
+
+    /// `len` decimal digits of the seeded stream.
+    pub fn random_digits(&mut self, len: usize) -> String {
+        (0..len)
+            .map(|_| char::from(b'0' + self.rng.random_range(0..10u8)))
+            .collect()
+    }
+
     /// A room name as Daily makes them when none is given: 20 letters and digits.
     pub fn random_name(&mut self) -> String {
         (&mut self.rng)
@@ -360,8 +419,7 @@ impl Standin {
                 continue;
             }
             if let Some(p) = self.faults[index].probability {
-                // A roll in [0, 1): a probability of 1 (or more) always applies, 0 never.
-                if self.rng.random::<f64>() >= p {
+                if self.roll() >= p {
                     continue;
                 }
             }
@@ -437,9 +495,10 @@ impl Standin {
     }
 
     /// Back to the state the stand-in started in: no rooms, calls, faults, presence, webhooks,
-    /// event faults, held events, meetings, recordings, download faults or downloads, the
-    /// real clock, rate limits on, held requests released, and the random stream restarted
-    /// from the seed it started with (so a run after a reset is reproducible).
+    /// event faults, held events, meetings, recordings, download faults, downloads, mails or
+    /// Brevo fault, the real clock, rate limits on, held requests released, and the random
+    /// stream restarted from the seed it started with (so a run after a reset is
+    /// reproducible).
     pub fn reset(&mut self) {
         self.release();
         self.reseed(self.start_seed);
@@ -456,6 +515,8 @@ impl Standin {
         self.recording_in_progress.clear();
         self.download_fault = DownloadFault::default();
         self.downloads.clear();
+        self.mails.clear();
+        self.brevo_fault = BrevoFault::default();
         self.rate_limits = RateLimits::default();
         self.rate_limit_enabled = true;
     }

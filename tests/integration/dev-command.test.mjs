@@ -1,5 +1,6 @@
-// The run command, as a newcomer uses it: scripts/dev.sh starts the stand-in and wrangler dev,
-// prints the URL and the demo users, serves the demo flow, stops cleanly, and can run again.
+// The run command, as a newcomer uses it: scripts/dev.sh starts the stand-in (Daily and Brevo) and
+// wrangler dev, prints the URL, the mail inbox and the demo users, serves the demo flow, stops
+// cleanly, and can run again.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -11,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../support/paths.mjs';
 import { slot } from '../support/fixtures.mjs';
-import { DEV_COMMAND_DAILY_API_KEY, DEV_COMMAND_SESSION_SECRET } from '../support/secrets.mjs';
+import { DEV_COMMAND_BREVO_API_KEY, DEV_COMMAND_DAILY_API_KEY, DEV_COMMAND_SESSION_SECRET } from '../support/secrets.mjs';
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -35,6 +36,8 @@ before(async () => {
       `AUTH_JWT_SECRET=${DEV_COMMAND_SESSION_SECRET}`,
       `DAILY_API_KEY=${DEV_COMMAND_DAILY_API_KEY}`,
       `DAILY_API_BASE_URL=http://127.0.0.1:${standinPort}/v1`,
+      `BREVO_API_KEY=${DEV_COMMAND_BREVO_API_KEY}`,
+      `BREVO_API_BASE_URL=http://127.0.0.1:${standinPort}/v3`,
     ].join('\n'),
   );
 });
@@ -98,6 +101,14 @@ describe('scripts/dev.sh', { timeout: 600_000 }, () => {
       const banner = first.output();
       assert.match(banner, new RegExp(`Edgemy sessions is running: +${base}`));
       assert.match(banner, /Daily stand-in at http:\/\/127\.0\.0\.1:\d+/);
+      assert.ok(banner.includes(`Mail:                        Brevo stand-in inbox at http://127.0.0.1:${standinPort}/__inbox`), 'the inbox');
+      const mail = await fetch(`http://127.0.0.1:${standinPort}/v3/smtp/email`, {
+        method: 'POST',
+        headers: { 'api-key': DEV_COMMAND_BREVO_API_KEY, 'content-type': 'application/json' },
+        body: JSON.stringify({ sender: { email: 'no-reply@edgemy.fr' }, to: [{ email: 'leo@example.com' }], subject: 'Hello', textContent: 'Hi' }),
+      });
+      assert.equal(mail.status, 201, 'the stand-in takes the BREVO_API_KEY of .dev.vars');
+      assert.match(await (await fetch(`http://127.0.0.1:${standinPort}/__inbox`)).text(), /Hello/);
       for (const id of ['usr_coach_demo', 'usr_player_demo', 'usr_player_other', 'ann_demo_60']) {
         assert.ok(banner.includes(id), id);
       }

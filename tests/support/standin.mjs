@@ -1,27 +1,30 @@
-// Starts the Daily stand-in (the Rust binary) on a free port and wraps its test controls.
+// Starts the Daily stand-in (the Rust binary, which also stands in for Brevo) on a free port and
+// wraps its test controls.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { ROOT } from './paths.mjs';
 import { fetchFresh } from './http.mjs';
-import { DAILY_API_KEY } from './secrets.mjs';
+import { BREVO_API_KEY, DAILY_API_KEY } from './secrets.mjs';
 
 const BIN = process.env.DAILY_STANDIN_BIN ?? path.join(ROOT, 'target/debug/daily-standin');
 
 /**
- * Starts a stand-in. `seed` seeds its random stream (ids, room names, `probability` faults);
- * by default DAILY_STANDIN_SEED if set, else the stand-in picks one. `standin.seed` is the one
- * in use: a run whose stand-in made random choices is replayed with DAILY_STANDIN_SEED=<seed>.
+ * Starts a stand-in. `seed` seeds its random stream (ids, room names, message ids, `probability`
+ * faults); by default DAILY_STANDIN_SEED if set, else the stand-in picks one. `standin.seed` is
+ * the one in use: a run whose stand-in made random choices is replayed with
+ * DAILY_STANDIN_SEED=<seed>. `brevoApiKey` is the key its Brevo side takes in `api-key`.
  */
 export async function startStandin({
   apiKey = DAILY_API_KEY,
+  brevoApiKey = BREVO_API_KEY,
   roomOrigin,
   seed = process.env.DAILY_STANDIN_SEED || undefined,
   webhook,
 } = {}) {
   const args = [
-    '--port', '0', '--api-key', apiKey,
+    '--port', '0', '--api-key', apiKey, '--brevo-api-key', brevoApiKey,
     ...(roomOrigin ? ['--room-origin', roomOrigin] : []),
     ...(seed !== undefined ? ['--seed', String(seed)] : []),
     ...(webhook ? ['--webhook-url', webhook.url, '--webhook-secret', webhook.secret] : []),
@@ -157,6 +160,23 @@ export async function startStandin({
     },
     /** Calls the stand-in's Daily API directly, as another Daily client would (see `api` above). */
     api,
+    /** The Brevo side's API base (`POST ${brevoBase}/smtp/email`), and the key it takes. */
+    brevoBase: `${origin}/v3`,
+    brevoApiKey,
+    /**
+     * Every mail the Brevo side took, oldest first: `[{ messageId, receivedAt (unix ms), sender,
+     * to, cc, bcc, replyTo, subject, htmlContent, textContent, tags, headers, attachments: [{ name,
+     * contentType, content (the text for text types such as .ics, else base64), size }] }]`.
+     */
+    mails: async () => (await control('GET', '/__control/mails')).mails,
+    clearMails: () => control('DELETE', '/__control/mails'),
+    /**
+     * Replaces the Brevo fault: `{ status: 429|500|502|503, times, probability, delayMs, hang:
+     * 'before'|'after' }` (a status instead of the answer; `hang: 'before'` never answers and keeps
+     * nothing, `'after'` keeps the mail and never answers); `probability` on the seeded stream;
+     * `times` for the next k requests it hits; `{}` clears it. Answers the fault in force.
+     */
+    brevoFaults: (fault = {}) => control('POST', '/__control/brevo/faults', fault),
     participants: async (room) =>
       (await (await fetchFresh(`${origin}/__standin/rooms/${room}/participants`)).json()).participants,
     async stop() {
