@@ -627,6 +627,31 @@ async function boot() {
   state.view = 'home';
   render();
   await Promise.all([loadLists(), bookingFormShown() ? loadCatalog() : null]);
+  showLinkedSession();
+}
+
+/**
+ * The session a link from an e-mail names (`/?session=<id>`): marked, scrolled to, and its Join
+ * button focused when it is open (else the session itself), so joining is one key or click away.
+ */
+function showLinkedSession() {
+  const id = new URLSearchParams(window.location.search).get('session');
+  if (!id) return;
+  const item = [...document.querySelectorAll('.session')].find((el) => el.dataset.sessionId === id);
+  if (!item) {
+    document.getElementById('announcer').textContent = t('session.linkedMissing');
+    main().prepend(h('p', { class: 'notice linked-missing', role: 'status', text: t('session.linkedMissing') }));
+    return;
+  }
+  item.classList.add('linked');
+  item.scrollIntoView({ block: 'center' });
+  const button = item.querySelector('button.join');
+  if (button && !button.disabled) {
+    button.focus();
+  } else {
+    item.tabIndex = -1;
+    item.focus();
+  }
 }
 
 document.getElementById('lang-switch').addEventListener('change', (e) => {

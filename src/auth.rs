@@ -92,9 +92,10 @@ struct SessionClaims {
     /// Any language tag, or none: never a reason to refuse a token.
     #[serde(default)]
     locale: Locale,
-    /// An IANA time zone name; one we do not know is ignored, never a reason to refuse a token.
+    /// An IANA time zone name; anything else (another type included) is ignored, never a reason
+    /// to refuse a token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    zoneinfo: Option<String>,
+    zoneinfo: Option<serde_json::Value>,
 }
 
 impl SessionClaims {
@@ -166,7 +167,11 @@ pub fn verify(token: &str, config: &AuthConfig, now: Instant) -> Result<Identity
         name: ours.display_name(),
         email: ours.email.clone().filter(|e| !e.trim().is_empty()),
         locale: ours.locale,
-        time_zone: ours.zoneinfo.as_deref().and_then(TimeZone::parse),
+        time_zone: ours
+            .zoneinfo
+            .as_ref()
+            .and_then(|z| z.as_str())
+            .and_then(TimeZone::parse),
     })
 }
 
@@ -179,7 +184,7 @@ pub fn issue(identity: &Identity, config: &AuthConfig, now: Instant, ttl: TimeDe
         name: Some(identity.name.clone()),
         email: identity.email.clone(),
         locale: identity.locale,
-        zoneinfo: identity.time_zone.as_ref().map(|z| z.name().to_owned()),
+        zoneinfo: identity.time_zone.as_ref().map(|z| z.name().into()),
     })
     .set_duration_and_issuance(&TimeOptions::new(LEEWAY, move || now), ttl);
     Hs256
@@ -245,6 +250,7 @@ mod tests {
             name: "Ada Lovelace".into(),
             email: Some("ada@example.test".into()),
             locale: Locale::En,
+            time_zone: TimeZone::parse("Europe/London"),
         };
         let token = issue(&me, &config(), now(), TimeDelta::hours(12));
         assert_eq!(verify(&token, &config(), now()), Ok(me));
@@ -433,6 +439,27 @@ mod tests {
             c.remove("locale");
         });
         assert_eq!(who.locale, Locale::Fr);
+    }
+
+    #[test]
+    fn a_time_zone_is_taken_when_it_looks_like_one_and_never_refuses_a_token() {
+        let who = verified_with(|c| {
+            c.insert("zoneinfo".into(), json!("America/Sao_Paulo"));
+        });
+        assert_eq!(who.time_zone, TimeZone::parse("America/Sao_Paulo"));
+        for odd in [
+            json!("nowhere"),
+            json!("<b>/x"),
+            json!(""),
+            json!(7),
+            json!(null),
+        ] {
+            let who = verified_with(|c| {
+                c.insert("zoneinfo".into(), odd.clone());
+            });
+            assert_eq!(who.time_zone, None, "{odd}");
+        }
+        assert_eq!(verified_with(|_| {}).time_zone, None);
     }
 
     #[test]

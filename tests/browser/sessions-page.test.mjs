@@ -211,6 +211,38 @@ describe('sessions page', () => {
     await player.context.close();
   });
 
+  test('the link in a confirmation e-mail opens the page on that session, ready to join', async () => {
+    const coach = await newCoach(worker, { name: 'Camille Lien' });
+    const player = newPlayer({ name: 'Léo Lien' });
+    const r = await bookAs(player, coach, slot(5));
+    // The mail as the Brevo stand-in received it (sent after the booking's answer).
+    const mail = await eventually(async () => (await standin.mails())
+      .find((m) => m.to[0].email === player.email && m.tags.includes('confirmation')), { what: 'the confirmation mail' });
+    const link = mail.textContent.match(/https?:\/\/\S+\?session=\S+/)[0];
+    assert.equal(link, `${worker.url}/?session=${r.id}`);
+
+    const { page, context, problems } = await openPage(browser, worker, { user: player });
+    await page.goto(link);
+    const item = row(page, r.id);
+    await eventually(() => item.evaluate((el) => el.classList.contains('linked')), { what: 'the linked session marked' });
+    assert.equal(await item.locator('button.join').evaluate((b) => b === document.activeElement), true, 'Join has the focus');
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('#call-dialog');
+    await eventually(async () => (await dialog.getAttribute('data-state')) === 'joined', { what: 'joined from the link' });
+    assert.equal(await frame(page).locator('main#room').getAttribute('data-room'), r.dailyRoomName);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('a link to a session that is not in the lists says so', async () => {
+    const { page, context } = await openPage(browser, worker, { user: newPlayer() });
+    await page.goto(`${worker.url}/?session=00000000-0000-4000-8000-000000000000`);
+    const notice = page.locator('.linked-missing');
+    await notice.waitFor();
+    assert.match(await notice.textContent(), /^La session de ce lien n'est pas dans vos listes/);
+    await context.close();
+  });
+
   test('leaving closes the dialog and refreshes the list; Escape leaves too', async () => {
     const coach = await newCoach(worker);
     const player = newPlayer();

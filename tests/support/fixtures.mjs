@@ -20,22 +20,23 @@ export function slot(startInMinutes, durationMinutes = 60, anchor = Date.now()) 
 }
 
 /** A player the platform knows; our D1 learns of them at their first booking. */
-export function newPlayer({ locale = 'fr', name = 'Joueur Test' } = {}) {
+export function newPlayer({ locale = 'fr', name = 'Joueur Test', zoneinfo } = {}) {
   const id = unique('usr_p');
-  return { id, name, email: `${id}@example.test`, locale };
+  return { id, name, email: `${id}@example.test`, locale, ...(zoneinfo ? { zoneinfo } : {}) };
 }
 
 /** A coach with one active offer of `duration` minutes (and one inactive offer). */
-export async function newCoach(worker, { duration = 60, name = 'Coach Test', locale = 'fr' } = {}) {
-  const user = { id: unique('usr_c'), name, email: 'coach@example.test', locale };
+export async function newCoach(worker, { duration = 60, name = 'Coach Test', locale = 'fr', timeZone = 'Europe/Paris', title = 'Session test' } = {}) {
+  const id = unique('usr_c');
+  const user = { id, name, email: `${id}@example.test`, locale };
   const coachId = unique('coach');
   const announcementId = unique('ann');
   const inactiveAnnouncementId = unique('ann_off');
   const db = worker.db;
   await db.batch([
-    db.prepare('INSERT INTO users (id, name, email, locale, updated_at) VALUES (?1, ?2, ?3, ?4, 0)').bind(user.id, user.name, user.email, locale),
+    db.prepare('INSERT INTO users (id, name, email, locale, time_zone, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 0)').bind(user.id, user.name, user.email, locale, timeZone),
     db.prepare('INSERT INTO coaches (id, user_id) VALUES (?1, ?2)').bind(coachId, user.id),
-    db.prepare("INSERT INTO announcements (id, coach_id, title, duration_minutes, price_cents) VALUES (?1, ?2, 'Session test', ?3, 5000)").bind(announcementId, coachId, duration),
+    db.prepare("INSERT INTO announcements (id, coach_id, title, duration_minutes, price_cents) VALUES (?1, ?2, ?4, ?3, 5000)").bind(announcementId, coachId, duration, title),
     db.prepare("INSERT INTO announcements (id, coach_id, title, duration_minutes, price_cents, is_active) VALUES (?1, ?2, 'Ancienne offre', ?3, 5000, 0)").bind(inactiveAnnouncementId, coachId, duration),
   ]);
   return { user: { ...user, coachId }, coachId, announcementId, inactiveAnnouncementId, duration };

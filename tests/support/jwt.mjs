@@ -14,7 +14,10 @@ export function signHs256(header, claims, secret) {
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
 
-/** A platform session token for `user` ({id, name, email, locale}); `overrides` change claims. */
+/**
+ * A platform session token for `user` ({id, name, email, locale, zoneinfo?}); `overrides`
+ * change claims.
+ */
 export function sessionToken(user, { secret = SESSION_SECRET, expiresIn = 3600, header, ...overrides } = {}) {
   const now = Math.floor(Date.now() / 1000);
   const claims = {
@@ -24,6 +27,7 @@ export function sessionToken(user, { secret = SESSION_SECRET, expiresIn = 3600, 
     name: user.name,
     email: user.email,
     locale: user.locale,
+    ...(user.zoneinfo ? { zoneinfo: user.zoneinfo } : {}),
     iat: now,
     exp: now + expiresIn,
     ...overrides,

@@ -4,6 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { Miniflare } from 'miniflare';
 import { fetchFresh } from './http.mjs';
@@ -27,6 +28,15 @@ function statements(sql) {
 async function applySql(db, file) {
   const stmts = statements(await readFile(file, 'utf8'));
   await db.batch(stmts.map((s) => db.prepare(s)));
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+async function freePort() {
+  const server = createServer();
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address();
+  await new Promise((done) => server.close(done));
+  return port;
 }
 
 /**
@@ -87,6 +97,8 @@ export const demo = {
  * since they make many changes as one user within a minute.
  */
 export async function startWorker({ env, standin, vars = {}, writeLimit = 10_000 } = {}) {
+  // The port is chosen first, so that APP_URL (the link in mails) can name it.
+  const port = await freePort();
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml'), env, {
     envFiles: [path.join(ROOT, 'tests/support/test.env')],
   });
@@ -96,7 +108,13 @@ export async function startWorker({ env, standin, vars = {}, writeLimit = 10_000
     AUTH_ISSUER: ISSUER,
     AUTH_AUDIENCE: AUDIENCE,
     DAILY_WEBHOOK_SECRET,
-    ...(standin ? { DAILY_API_KEY: standin.apiKey, DAILY_API_BASE_URL: standin.apiBase } : {}),
+    APP_URL: `http://127.0.0.1:${port}`,
+    ...(standin ? {
+      DAILY_API_KEY: standin.apiKey,
+      DAILY_API_BASE_URL: standin.apiBase,
+      BREVO_API_KEY: standin.brevoApiKey,
+      BREVO_API_BASE_URL: standin.brevoBase,
+    } : {}),
     ...vars,
   };
   for (const [k, v] of Object.entries(bindings)) if (v === undefined) delete bindings[k];
@@ -122,7 +140,7 @@ export async function startWorker({ env, standin, vars = {}, writeLimit = 10_000
     bindings,
     d1Persist: false,
     host: '127.0.0.1',
-    port: 0,
+    port,
   });
   const url = (await mf.ready).toString().replace(/\/$/, '');
   const [pid = null] = (await workerdChildren()).filter((p) => !before.has(p));
