@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The wrangler build command: compiles the Worker to wasm with worker-build, pointing it at the
-# tools installed by scripts/bootstrap.sh instead of letting it download them, and puts daily-js
-# into public/vendor/.
+# The wrangler build command of both Workers: compiles the crate to wasm twice with worker-build,
+# pointing it at the tools installed by scripts/bootstrap.sh instead of letting it download them:
+# the API Worker into build/ and the jobs Worker (`--features jobs`) into build-jobs/. Also puts
+# daily-js into public/vendor/.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -20,9 +21,12 @@ fi
 # Nothing to do when the build is newer than every input (wrangler dev also rebuilds once when
 # its watcher starts). EDGEMY_FORCE_BUILD=1 rebuilds anyway.
 inputs=(src daily-standin/Cargo.toml Cargo.toml Cargo.lock scripts/build-worker.sh scripts/lib.sh)
-if [ -z "${EDGEMY_FORCE_BUILD:-}" ] && [ -f build/index.js ] && [ -f build/index_bg.wasm ] &&
-  [ -z "$(find "${inputs[@]}" -newer build/index.js -print -quit)" ]; then
-  echo "build/ is up to date"
+up_to_date() {
+  [ -f "$1/index.js" ] && [ -f "$1/index_bg.wasm" ] &&
+    [ -z "$(find "${inputs[@]}" -newer "$1/index.js" -print -quit)" ]
+}
+if [ -z "${EDGEMY_FORCE_BUILD:-}" ] && up_to_date build && up_to_date build-jobs; then
+  echo "build/ and build-jobs/ are up to date"
   exit 0
 fi
 export_build_tools
@@ -33,11 +37,16 @@ remap=""
 for registry in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
   remap+="${remap:+ }--remap-path-prefix=$registry="
 done
-RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }$remap" "$(worker_build_bin)" --release "$@"
-
 # worker-build's own wasm-opt pass is light; -Oz takes about 13 % more off the gzip size
 # (see BENCHMARKS.md). The features are the ones rustc enables for wasm32-unknown-unknown.
-"$WASM_OPT_BIN" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  build/index_bg.wasm -o build/index_bg.wasm
-touch build/index.js
+build_one() {
+  local out="$1"
+  shift
+  RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }$remap" "$(worker_build_bin)" --release --out-dir "$out" . "$@"
+  "$WASM_OPT_BIN" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$out/index_bg.wasm" -o "$out/index_bg.wasm"
+  touch "$out/index.js"
+}
+build_one build
+build_one build-jobs --features jobs

@@ -80,9 +80,9 @@ else
   mail_mode="Brevo at ${brevo_base:-https://api.brevo.com/v3}"
 fi
 
-say "building the Worker and starting wrangler dev on port $PORT"
-"$WRANGLER" dev --ip 127.0.0.1 --port "$PORT" --env-file "$DEV_VARS" --persist-to "$PERSIST_TO" \
-  --test-scheduled --show-interactive-dev-session=false &
+say "building both Workers and starting wrangler dev on port $PORT (the API; the jobs Worker beside it)"
+"$WRANGLER" dev -c wrangler.toml -c wrangler.jobs.toml --ip 127.0.0.1 --port "$PORT" \
+  --env-file "$DEV_VARS" --persist-to "$PERSIST_TO" --show-interactive-dev-session=false &
 pids+=($!)
 for _ in $(seq 1 300); do
   curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break

@@ -148,7 +148,7 @@ impl Default for BookingLimits {
     }
 }
 
-/// E-mail through Brevo: on when `BREVO_API_KEY` is set.
+/// Sending e-mail through Brevo (the jobs Worker): on when `BREVO_API_KEY` is set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailConfig {
     pub api_key: Secret,
@@ -195,6 +195,9 @@ pub struct Config {
     pub archive: Result<ArchivePolicy, ConfigError>,
     /// `Ok(None)`: mail is off (no `BREVO_API_KEY`).
     pub mail: Result<Option<MailConfig>, ConfigError>,
+    /// How long before a session its reminder is due (`REMINDER_MINUTES`): what changes queue
+    /// their mails with, whether or not this Worker sends them.
+    pub reminder_minutes: Result<u32, ConfigError>,
     /// Origins other than the Worker's own that may call the API from a browser
     /// (`ALLOWED_ORIGINS`, comma-separated), as `scheme://host[:port]`.
     pub allowed_origins: Vec<String>,
@@ -217,6 +220,7 @@ impl Config {
             webhook: webhook_keys(&get),
             archive: archive_policy(&get),
             mail: mail_config(&get),
+            reminder_minutes: reminder_minutes(&get),
             allowed_origins: get("ALLOWED_ORIGINS")
                 .map(|list| origins(&list))
                 .unwrap_or_default(),
@@ -322,6 +326,10 @@ fn http_url(
     }
 }
 
+fn reminder_minutes(get: &impl Fn(&str) -> Option<String>) -> Result<u32, ConfigError> {
+    count(get, "REMINDER_MINUTES", 1..=1440, 15)
+}
+
 fn mail_config(get: &impl Fn(&str) -> Option<String>) -> Result<Option<MailConfig>, ConfigError> {
     let Some(api_key) = get("BREVO_API_KEY") else {
         return Ok(None);
@@ -339,7 +347,7 @@ fn mail_config(get: &impl Fn(&str) -> Option<String>) -> Result<Option<MailConfi
         from_email,
         from_name: get("MAIL_FROM_NAME").unwrap_or_else(|| "Edgemy".to_owned()),
         app_url: http_url(get, "APP_URL", &require(get, "APP_URL")?)?,
-        reminder_minutes: count(get, "REMINDER_MINUTES", 1..=1440, 15)?,
+        reminder_minutes: reminder_minutes(get)?,
         retry: RetryPolicy::default(),
     }))
 }

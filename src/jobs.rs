@@ -72,9 +72,7 @@ pub async fn run(env: &Env, config: &Config, now: Instant) -> Result<Report, App
             .await?,
         ..Report::default()
     };
-    if let Some(settings) = mail::settings(config) {
-        report.mail = mail::deliver(&db, settings, now, None).await?;
-    }
+    report.mail = mail::deliver_or_skip(&db, config, now, None).await?;
     match &config.daily {
         Ok(daily) => {
             heal_rooms(&db, daily, now, &mut report).await?;

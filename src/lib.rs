@@ -1,6 +1,11 @@
 //! Edgemy sessions: a private Daily room for every coaching reservation, and a meeting token
 //! for each of its two participants. This file holds the event entry points and the route
 //! table; everything else lives in the modules below.
+//!
+//! The crate builds two Workers. By default, the API Worker: the HTTP API and the sessions page
+//! (`fetch`). With the `jobs` feature, the jobs Worker: the Cron Trigger's work (`scheduled`:
+//! rooms, Daily's reports, the R2 archive, e-mail) and the two requests the API Worker sends it
+//! through its service binding (`jobs_fetch`). Each wasm holds only what its entry points reach.
 
 mod api;
 mod archive;
@@ -53,9 +58,11 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// Every minute (wrangler.toml `[triggers]`): keeps rooms in step, archives recordings and
-/// purges old keys, as of the run's scheduled time.
-#[event(scheduled)]
+/// The jobs Worker, every minute (`jobs/wrangler.toml` `[triggers]`): keeps rooms in step, asks
+/// Daily about lost reports, archives recordings, sends e-mail and purges old keys, as of the
+/// run's scheduled time.
+#[cfg_attr(feature = "jobs", event(scheduled))]
+#[cfg_attr(not(feature = "jobs"), allow(dead_code))]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let now = domain::time::from_unix((event.schedule() / 1000.0).floor() as i64);
     if let Err(e) = jobs::run(&env, &config(&env), now).await {
@@ -84,6 +91,7 @@ enum Route {
     DevUsers,
     DevLogin,
     DevLogout,
+    DevJobs,
     DailyWebhook,
     Recordings,
     Notifications,
@@ -126,6 +134,7 @@ const ROUTES: &[(Method, &str, Route)] = {
         (Get, "/dev/users", Route::DevUsers),
         (Post, "/dev/login", Route::DevLogin),
         (Post, "/dev/logout", Route::DevLogout),
+        (Post, "/dev/jobs", Route::DevJobs),
     ]
 };
 
@@ -196,7 +205,46 @@ fn options(path_error: AppError) -> Result<Response> {
     }
 }
 
-#[event(fetch)]
+/// The jobs Worker's requests, which only the API Worker's service binding reaches (the jobs
+/// Worker has no route and no workers.dev address): `POST /deliver/{reservationId}` sends that
+/// session's due mails; `POST /run` runs the scheduled work now (the development sign-in's
+/// `POST /dev/jobs`).
+#[cfg_attr(feature = "jobs", event(fetch))]
+#[cfg_attr(not(feature = "jobs"), allow(dead_code))]
+async fn jobs_fetch(req: Request, env: Env, _runtime: Context) -> Result<Response> {
+    let config = config(&env);
+    let now = http::now();
+    let path = req.path();
+    let outcome = match (req.method(), path.split('/').collect::<Vec<_>>().as_slice()) {
+        (Method::Post, ["", "deliver", id]) => match db::database(&env) {
+            Ok(db) => mail::deliver_or_skip(&db, &config, now, Some(id))
+                .await
+                .map(|r| {
+                    format!(
+                        "{} sent, {} to retry, {} failed",
+                        r.sent, r.retried, r.failed
+                    )
+                }),
+            Err(e) => Err(e),
+        },
+        (Method::Post, ["", "run"]) => jobs::run(&env, &config, now).await.map(|_| "done".into()),
+        _ => return Response::error("not found", 404),
+    };
+    match outcome {
+        Ok(summary) => Response::ok(summary),
+        Err(e) => {
+            console_error!(
+                "jobs {path} failed: {}",
+                e.log_detail().unwrap_or_else(|| e.to_string())
+            );
+            Response::error("failed", 500)
+        }
+    }
+}
+
+/// The API Worker's requests.
+#[cfg_attr(not(feature = "jobs"), event(fetch))]
+#[cfg_attr(feature = "jobs", allow(dead_code))]
 async fn fetch(req: Request, env: Env, runtime: Context) -> Result<Response> {
     let config = config(&env);
     let finishing = http::Finishing::of(&req, &config)?;
@@ -205,7 +253,7 @@ async fn fetch(req: Request, env: Env, runtime: Context) -> Result<Response> {
         Err(e) if method == "OPTIONS" => options(e),
         Err(e) => http::error_response(&e),
         Ok((route, params)) => {
-            let body_optional = matches!(route, Route::Cancel | Route::DevLogout);
+            let body_optional = matches!(route, Route::Cancel | Route::DevLogout | Route::DevJobs);
             // Daily's webhooks come from its servers, signed: not a browser's request.
             let writes = matches!(method.as_str(), "POST" | "PATCH")
                 && !matches!(route, Route::DailyWebhook);
@@ -238,6 +286,7 @@ async fn dispatch(route: Route, req: Request, ctx: Ctx) -> Result<Response> {
         Route::DevUsers => respond(api::dev::users(req, ctx)).await,
         Route::DevLogin => respond(api::dev::login(req, ctx)).await,
         Route::DevLogout => respond(api::dev::logout(req, ctx)).await,
+        Route::DevJobs => respond(api::dev::jobs(req, ctx)).await,
         Route::DailyWebhook => respond(api::webhooks::daily(req, ctx)).await,
         Route::Recordings => respond(api::recordings::list(req, ctx)).await,
         Route::Recording => respond(api::recordings::open(req, ctx)).await,

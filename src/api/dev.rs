@@ -120,3 +120,27 @@ pub async fn logout(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     )?;
     Ok(response)
 }
+
+/// `POST /dev/jobs`: runs the jobs Worker's scheduled work now (rooms, Daily's reports, the
+/// archive, e-mail) instead of at its next minute, through the `JOBS` service binding.
+pub async fn jobs(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
+    ensure_enabled(&ctx)?;
+    http::read_optional_object(&mut req).await?;
+    let jobs = ctx
+        .env
+        .service("JOBS")
+        .map_err(|e| AppError::Internal(format!("no JOBS binding: {e}")))?;
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Post);
+    let status = jobs
+        .fetch("https://jobs/run", Some(init))
+        .await
+        .map_err(|e| AppError::Internal(format!("the jobs Worker: {e}")))?
+        .status_code();
+    if status != 200 {
+        return Err(AppError::Internal(format!(
+            "the jobs Worker answered {status}"
+        )));
+    }
+    http::json(200, &serde_json::json!({ "ran": true }))
+}

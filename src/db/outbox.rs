@@ -226,6 +226,22 @@ pub async fn skip_stale_reminders(
     .await?)
 }
 
+/// Marks the due mails (of one reservation, when given) `skipped`: mail is off.
+pub async fn skip_due(
+    db: &D1Database,
+    now: Instant,
+    reservation_id: Option<&str>,
+) -> Result<usize, AppError> {
+    Ok(super::run(query!(
+        db,
+        "UPDATE outbox SET status = 'skipped', error = 'mail is off (no BREVO_API_KEY)'
+         WHERE status = 'pending' AND next_at <= ?1 AND (?2 IS NULL OR reservation_id = ?2)",
+        now.timestamp(),
+        reservation_id
+    )?)
+    .await?)
+}
+
 /// Claims up to `limit` due mails (of one reservation, when given): each is `sending` under
 /// `claim` until `now + lease_seconds`, its attempt counted, in one statement, so overlapping
 /// runs and isolates never claim the same mail.
@@ -389,7 +405,7 @@ pub async fn mails_to(
         db,
         "SELECT kind, recipient_role, status, attempts, due_at, sent_at FROM outbox
          WHERE reservation_id = ?1 AND recipient_id = ?2
-         ORDER BY due_at, created_at, kind",
+         ORDER BY due_at, rowid",
         reservation_id,
         user
     )?)

@@ -58,6 +58,7 @@ impl Invite<'_> {
             .append_multi_property(attendee)
             .done();
         Calendar::new()
+            .append_property(Property::new("PRODID", "-//Edgemy//Sessions//EN"))
             .append_property(Property::new(
                 "METHOD",
                 if self.cancelled { "CANCEL" } else { "REQUEST" },
@@ -96,6 +97,7 @@ mod tests {
         let ics = invite(false, 0);
         for line in [
             "BEGIN:VCALENDAR",
+            "PRODID:-//Edgemy//Sessions//EN",
             "METHOD:REQUEST",
             "UID:reservation-r-1@sessions.edgemy.fr",
             "SEQUENCE:0",

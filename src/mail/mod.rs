@@ -1,13 +1,16 @@
-//! E-mails about sessions, through Brevo, from the D1 outbox ([`crate::db::outbox`]): a change
-//! queues its mails in its own batch; they are sent after the answer (`wait_until`), and the
-//! scheduled handler sends what is left and the reminders as they fall due.
+//! E-mails about sessions, through Brevo, from the D1 outbox ([`crate::db::outbox`]). The API
+//! Worker queues a change's mails in the change's own batch and asks the jobs Worker (its
+//! service binding `JOBS`) to send them once the answer is out; the jobs Worker's Cron Trigger
+//! sends the reminders as they fall due, and whatever is left.
 //!
 //! Each mail is claimed before it is sent (one statement, with a lease), so overlapping runs,
 //! retries and isolates send it once. A 429, a 5xx, a timeout or no connection is retried (the
 //! outbound client's retries, then again from a later run, 1, 2, 4 and 8 minutes on); after the
 //! fifth attempt, or at once on any other refusal, the mail is `failed` and logged. A timeout
 //! leaves it unknown whether Brevo sent the mail: it is retried all the same, since a mail sent
-//! twice costs less than a reminder never sent, and Brevo takes no idempotency key.
+//! twice costs less than a reminder never sent, and Brevo takes no idempotency key. Without
+//! `BREVO_API_KEY` mail is off: due mails are marked `skipped`, and one log line per isolate
+//! says so.
 
 pub mod brevo;
 pub mod ics;
@@ -17,12 +20,11 @@ pub mod when;
 use std::cell::Cell;
 
 use chrono::TimeDelta;
-use worker::{console_error, console_log, console_warn, D1Database};
+use worker::{console_error, console_log, console_warn, D1Database, Method, RequestInit};
 
 use crate::api::Ctx;
 use crate::config::{Config, MailConfig};
 use crate::db::outbox::{self, Claimed, MailKind, MailStatus, Session};
-use crate::db::{self};
 use crate::domain::time::{from_unix, Instant};
 use crate::error::AppError;
 
@@ -34,11 +36,15 @@ const LATE_SECONDS: i64 = 600;
 /// Mails sent per run at most.
 const BATCH: u32 = 20;
 
+/// The binding of the jobs Worker, from the API Worker (`[[services]]` in wrangler.toml).
+const JOBS: &str = "JOBS";
+
 thread_local! {
     static OFF_LOGGED: Cell<bool> = const { Cell::new(false) };
+    static QUEUE_LOGGED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// The mail settings, or `None` when mail is off: then one log line per isolate says why.
+/// The sending settings, or `None` when mail is off: then one log line per isolate says why.
 pub fn settings(config: &Config) -> Option<&MailConfig> {
     let why = match &config.mail {
         Ok(Some(mail)) => return Some(mail),
@@ -46,14 +52,23 @@ pub fn settings(config: &Config) -> Option<&MailConfig> {
         Err(e) => e.to_string(),
     };
     if !OFF_LOGGED.with(|logged| logged.replace(true)) {
-        console_warn!("mail is off ({why}): no e-mail is queued or sent");
+        console_warn!("mail is off ({why}): due e-mails are marked skipped, none is sent");
     }
     None
 }
 
-/// The reminder's lead when mail is on: what the changes' batches queue mails with.
+/// The reminder's lead that changes queue their mails with; `None` (nothing queued, one log
+/// line per isolate) when `REMINDER_MINUTES` is malformed.
 pub fn queueing(config: &Config) -> Option<u32> {
-    settings(config).map(|mail| mail.reminder_minutes)
+    match &config.reminder_minutes {
+        Ok(minutes) => Some(*minutes),
+        Err(e) => {
+            if !QUEUE_LOGGED.with(|logged| logged.replace(true)) {
+                console_error!("no e-mail is queued: {e}");
+            }
+            None
+        }
+    }
 }
 
 /// The wait before the next try after `attempts` failed ones: 1, 2, 4, 8 minutes.
@@ -71,24 +86,49 @@ pub struct Report {
     pub skipped: usize,
 }
 
-/// Sends the mails of reservation `id` after the answer has gone (`wait_until`).
+/// Asks the jobs Worker to send the mails of reservation `id`, once the answer has gone
+/// (`wait_until`). Whatever it does not send, its next scheduled run does.
 pub fn deliver_soon(ctx: &Ctx, id: String) {
-    if settings(&ctx.config).is_none() {
-        return;
-    }
-    let (env, config) = (ctx.env.clone(), ctx.config.clone());
-    ctx.runtime.wait_until(async move {
-        let Some(mail) = settings(&config) else {
+    let jobs = match ctx.env.service(JOBS) {
+        Ok(jobs) => jobs,
+        Err(e) => {
+            console_warn!(
+                "no {JOBS} binding ({e}): the mails of {id} wait for the jobs Worker's next run"
+            );
             return;
-        };
-        let outcome = match db::database(&env) {
-            Ok(db) => deliver(&db, mail, crate::http::now(), Some(&id)).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = outcome {
-            console_error!("mail of {id} not sent yet, left to the scheduled handler: {e}");
+        }
+    };
+    ctx.runtime.wait_until(async move {
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post);
+        match jobs
+            .fetch(format!("https://jobs/deliver/{id}"), Some(init))
+            .await
+        {
+            Ok(response) if response.status_code() == 200 => {}
+            Ok(response) => console_warn!(
+                "the jobs Worker answered {} for the mails of {id}; its next run sends them",
+                response.status_code()
+            ),
+            Err(e) => console_warn!("mails of {id} left to the jobs Worker's next run: {e}"),
         }
     });
+}
+
+/// What the jobs Worker does with due mails: sends them, or with mail off marks them skipped.
+pub async fn deliver_or_skip(
+    db: &D1Database,
+    config: &Config,
+    now: Instant,
+    reservation: Option<&str>,
+) -> Result<Report, AppError> {
+    match settings(config) {
+        Some(mail) => deliver(db, mail, now, reservation).await,
+        None => Ok(Report {
+            skipped: outbox::skip_due(db, now, reservation).await?,
+            ..Report::default()
+        }),
+    }
 }
 
 /// Sends what is due (of one reservation, or of all), reminders too late skipped first.

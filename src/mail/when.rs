@@ -6,7 +6,7 @@ use worker::js_sys::{Array, Date, Function, Object, Reflect};
 use worker::wasm_bindgen::{JsCast, JsValue};
 
 use crate::domain::locale::Locale;
-use crate::domain::time::Instant;
+use crate::domain::time::{self, Instant};
 use crate::domain::zone::{TimeZone, DEFAULT_ZONE};
 
 /// `mardi 24 novembre 2026, 19:00–20:00 UTC+1 (Europe/Paris)`, or in English `Tuesday 24
@@ -15,10 +15,7 @@ use crate::domain::zone::{TimeZone, DEFAULT_ZONE};
 pub fn when(locale: Locale, zone: &TimeZone, start: Instant, end: Instant) -> String {
     format_range(locale, zone.name(), start, end)
         .or_else(|| format_range(locale, DEFAULT_ZONE, start, end))
-        .unwrap_or_else(|| {
-            let iso = |t: Instant| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-            format!("{}–{} (UTC)", iso(start), iso(end))
-        })
+        .unwrap_or_else(|| format!("{}–{} (UTC)", time::format(start), time::format(end)))
 }
 
 fn set(options: &Object, key: &str, value: &str) -> Option<()> {

@@ -12,22 +12,25 @@ import { demo, startWorker } from '../support/worker.mjs';
 import { slot } from '../support/fixtures.mjs';
 
 const CONFIG = path.join(ROOT, 'wrangler.toml');
+const JOBS_CONFIG = path.join(ROOT, 'wrangler.jobs.toml');
 const ENVS = ['staging', 'production'];
 
 /** The configuration wrangler deploys for `env`, and the warnings it prints while reading it. */
-function readEnv(env) {
+function readEnv(env, config = CONFIG) {
   const warnings = [];
   const warn = console.warn;
   console.warn = (...args) => warnings.push(args.join(' '));
   try {
-    return { config: unstable_readConfig({ config: CONFIG, env }), warnings };
+    return { config: unstable_readConfig({ config, env }), warnings };
   } finally {
     console.warn = warn;
   }
 }
 
 const topLevel = experimental_readRawConfig({ config: CONFIG }).rawConfig;
+const jobsTopLevel = experimental_readRawConfig({ config: JOBS_CONFIG }).rawConfig;
 const deployed = Object.fromEntries(ENVS.map((env) => [env, readEnv(env)]));
+const deployedJobs = Object.fromEntries(ENVS.map((env) => [env, readEnv(env, JOBS_CONFIG)]));
 const all = [topLevel, ...ENVS.map((env) => deployed[env].config)];
 const db = (config) => config.d1_databases.find((d) => d.binding === 'DB');
 const limiter = (config) => config.ratelimits.find((r) => r.name === 'WRITE_LIMITER');
@@ -80,11 +83,46 @@ describe('deployed environments in wrangler.toml', () => {
         assert.equal(ids.filter((id) => id === limiter(config).namespace_id).length, 1, `namespace_id shared: ${ids}`);
       });
 
-      test('keeps the Cron Trigger, the sessions page and the build', () => {
-        assert.deepEqual(config.triggers.crons, topLevel.triggers.crons);
+      test('keeps the sessions page and the build', () => {
         assert.equal(config.assets.directory, topLevel.assets.directory);
         assert.deepEqual(config.assets.run_worker_first, topLevel.assets.run_worker_first);
         assert.equal(config.build.command, topLevel.build.command);
+      });
+    });
+  }
+});
+
+describe('the jobs Worker of each environment (wrangler.jobs.toml)', () => {
+  for (const env of ENVS) {
+    describe(env, () => {
+      const { config, warnings } = deployedJobs[env];
+      const api = deployed[env].config;
+
+      test('wrangler reads it without a warning', () => {
+        assert.deepEqual(warnings, []);
+      });
+
+      test("is the Worker the API Worker's JOBS binding names, with no public address", () => {
+        assert.equal(config.name, `edgemy-sessions-jobs-${env}`);
+        assert.equal(api.services.find((b) => b.binding === 'JOBS')?.service, config.name);
+        assert.equal(config.workers_dev, false);
+        assert.deepEqual(config.routes ?? [], []);
+      });
+
+      test('runs every minute, on the API Worker\'s own D1 database and R2 bucket', () => {
+        assert.deepEqual(config.triggers.crons, jobsTopLevel.triggers.crons);
+        assert.equal(db(config).database_id, db(api).database_id);
+        assert.equal(db(config).database_name, db(api).database_name);
+        assert.equal(recordings(config).bucket_name, recordings(api).bucket_name);
+      });
+
+      test('sets every var of its top level, the shared ones as the API Worker does', () => {
+        const missing = Object.keys(jobsTopLevel.vars).filter((name) => !(name in config.vars));
+        assert.deepEqual(missing, []);
+        for (const shared of ['ROOM_PREFIX', 'DAILY_API_BASE_URL', 'DAILY_RECORDING', 'REMINDER_MINUTES']) {
+          assert.equal(config.vars[shared], api.vars[shared], shared);
+        }
+        assert.match(config.vars.APP_URL, /^https:\/\//);
       });
     });
   }
@@ -95,6 +133,7 @@ test('the deploy workflow runs the wrangler of package.json', () => {
   const workflow = readFileSync(path.join(ROOT, '.github/workflows/deploy.yml'), 'utf8');
   const versions = [...workflow.matchAll(/wranglerVersion:\s*"?([^"\s]+)"?/g)].map((m) => m[1]);
   assert.deepEqual(versions, [pinned, pinned], 'one wranglerVersion per deploy job');
+  assert.ok(workflow.includes('wrangler.jobs.toml'), 'the jobs Worker is deployed too');
 });
 
 describe('the Worker as deployed to each environment', () => {

@@ -1,5 +1,6 @@
-// Runs the real wasm build in workerd (Miniflare, configured from wrangler.toml exactly as
-// `wrangler dev` is) with a fresh local D1 holding the real migrations and the demo seed.
+// Runs the real wasm builds in workerd (Miniflare, configured from wrangler.toml and
+// wrangler.jobs.toml exactly as `wrangler dev` is): the API Worker and the jobs Worker, with a
+// fresh local D1 holding the real migrations and the demo seed.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -99,11 +100,12 @@ export const demo = {
 export async function startWorker({ env, standin, vars = {}, writeLimit = 10_000 } = {}) {
   // The port is chosen first, so that APP_URL (the link in mails) can name it.
   const port = await freePort();
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml'), env, {
-    envFiles: [path.join(ROOT, 'tests/support/test.env')],
-  });
-  const bindings = {
-    ...workerOptions.bindings,
+  const envFiles = [path.join(ROOT, 'tests/support/test.env')];
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml'), env, { envFiles });
+  const jobs = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.jobs.toml'), env, { envFiles }).workerOptions;
+  // The API Worker reaches the jobs Worker by the name its service binding gives.
+  const jobsName = workerOptions.serviceBindings.JOBS.name ?? workerOptions.serviceBindings.JOBS;
+  const overrides = {
     AUTH_JWT_SECRET: SESSION_SECRET,
     AUTH_ISSUER: ISSUER,
     AUTH_AUDIENCE: AUDIENCE,
@@ -117,7 +119,12 @@ export async function startWorker({ env, standin, vars = {}, writeLimit = 10_000
     } : {}),
     ...vars,
   };
-  for (const [k, v] of Object.entries(bindings)) if (v === undefined) delete bindings[k];
+  const withOverrides = (base) => {
+    const bindings = { ...base, ...overrides };
+    for (const [k, v] of Object.entries(bindings)) if (v === undefined) delete bindings[k];
+    return bindings;
+  };
+  const bindings = withOverrides(workerOptions.bindings);
 
   const ratelimits = { ...workerOptions.ratelimits };
   if (writeLimit !== 'wrangler') {
@@ -130,17 +137,31 @@ export async function startWorker({ env, standin, vars = {}, writeLimit = 10_000
     capture = { base, stdio: teeRuntimeStdio(`${base}.log`) };
   }
   const before = new Set(await workerdChildren());
+  // Both Workers in one workerd, sharing the D1 database and the R2 bucket (same ids), as
+  // `wrangler dev -c wrangler.toml -c wrangler.jobs.toml` runs them.
   const mf = new Miniflare({
-    ...workerOptions,
     ...(capture ? { handleRuntimeStdio: capture.stdio.handle } : {}),
-    ratelimits,
-    name: 'edgemy-sessions',
-    modules: true,
-    scriptPath: path.join(ROOT, 'build/index.js'),
-    bindings,
     d1Persist: false,
     host: '127.0.0.1',
     port,
+    workers: [
+      {
+        ...workerOptions,
+        ratelimits,
+        name: 'edgemy-sessions',
+        modules: true,
+        scriptPath: path.join(ROOT, 'build/index.js'),
+        bindings,
+        serviceBindings: { ...workerOptions.serviceBindings, JOBS: jobsName },
+      },
+      {
+        ...jobs,
+        name: jobsName,
+        modules: true,
+        scriptPath: path.join(ROOT, 'build-jobs/index.js'),
+        bindings: withOverrides(jobs.bindings),
+      },
+    ],
   });
   const url = (await mf.ready).toString().replace(/\/$/, '');
   const [pid = null] = (await workerdChildren()).filter((p) => !before.has(p));
@@ -184,11 +205,11 @@ export async function startWorker({ env, standin, vars = {}, writeLimit = 10_000
     /** The workerd process running the Worker (to read its memory use), if found. */
     pid,
     /**
-     * Runs the Cron Trigger's scheduled handler once, as the runtime would every minute; `at`
-     * (a Date) is the run's scheduled time, now by default.
+     * Runs the jobs Worker's Cron Trigger once, as the runtime would every minute; `at` (a Date)
+     * is the run's scheduled time, now by default.
      */
     scheduled: async ({ at = new Date() } = {}) =>
-      (await mf.getWorker()).scheduled({ cron: '* * * * *', scheduledTime: at }),
+      (await mf.getWorker(jobsName)).scheduled({ cron: '* * * * *', scheduledTime: at }),
     /** The Worker's R2 bucket of archived recordings, as Miniflare keeps it. */
     recordings: () => mf.getR2Bucket('RECORDINGS'),
     /** The rows of a query against the Worker's D1. */
