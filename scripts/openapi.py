@@ -112,7 +112,7 @@ paths = {
    "requestBody": {"required": False, "description": "none, or an empty JSON object", "content": {"application/json": {"schema": {"type": "object"}}}},
    "responses": {"200": {"description": "done", "content": {"application/json": {"schema": {"type": "object", "properties": {"ran": {"type": "boolean"}}}}}},
      "400": err("invalid_json", "invalid_body"), "403": err("cross_site_request"), "404": err("not_found"),
-     "413": err("payload_too_large"), "415": err("unsupported_media_type"), "500": err("internal")}}},
+     "413": err("payload_too_large"), "415": err("unsupported_media_type")}}},
  "/dev/logout": {"post": {"operationId": "devLogout", "summary": "Development only: sign out (clears the cookie)", "security": [],
    "requestBody": {"required": False, "description": "none, or an empty JSON object", "content": {"application/json": {"schema": {"type": "object"}}}},
    "responses": {"200": ok("SignedOut", "signed out"), "400": err("invalid_json", "invalid_body"), "403": err("cross_site_request"), "404": err("not_found"),
