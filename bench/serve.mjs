@@ -12,7 +12,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, 'wrangler.toml'), undefined, { envFiles: [path.resolve(envFile)] });
 // Diagnosis only (STACKS=miniflare-no-assets): without the Static Assets router in front.
 if (process.env.BENCH_NO_ASSETS) delete workerOptions.assets;
-// The API Worker alone: the jobs Worker (wrangler.jobs.toml) sends the booking's e-mails after
+// The API Worker alone: the jobs Worker (jobs/wrangler.toml) sends the booking's e-mails after
 // the answer, off the measured path; without its binding the API Worker leaves them queued.
 delete workerOptions.serviceBindings;
 const mf = new Miniflare({

@@ -80,8 +80,11 @@ else
   mail_mode="Brevo at ${brevo_base:-https://api.brevo.com/v3}"
 fi
 
+# The jobs Worker (jobs/wrangler.toml) reads the .dev.vars beside its config: the same file.
+ln -sfn "$(realpath "$DEV_VARS")" jobs/.dev.vars
+
 say "building both Workers and starting wrangler dev on port $PORT (the API; the jobs Worker beside it)"
-"$WRANGLER" dev -c wrangler.toml -c wrangler.jobs.toml --ip 127.0.0.1 --port "$PORT" \
+"$WRANGLER" dev -c wrangler.toml -c jobs/wrangler.toml --ip 127.0.0.1 --port "$PORT" \
   --env-file "$DEV_VARS" --persist-to "$PERSIST_TO" --show-interactive-dev-session=false &
 pids+=($!)
 for _ in $(seq 1 300); do

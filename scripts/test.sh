@@ -41,9 +41,10 @@ done
 # uploading it. The build command finds both builds up to date, so this does not compile again.
 mkdir -p target/deploy
 for env in staging production; do
-  for config in wrangler.toml wrangler.jobs.toml; do
+  for worker in api jobs; do
+    config=$([ "$worker" = api ] && echo wrangler.toml || echo jobs/wrangler.toml)
     say "wrangler deploy --dry-run --config $config --env $env"
-    out="target/deploy/$env-${config%.toml}"
+    out="target/deploy/$env-$worker"
     "$WRANGLER" deploy --dry-run --config "$config" --outdir "$out" --env "$env" >"$out.log" 2>&1 ||
       { cat "$out.log" >&2; die "the $env deploy dry run of $config failed (log: $out.log)"; }
   done

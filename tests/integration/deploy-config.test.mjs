@@ -12,7 +12,7 @@ import { demo, startWorker } from '../support/worker.mjs';
 import { slot } from '../support/fixtures.mjs';
 
 const CONFIG = path.join(ROOT, 'wrangler.toml');
-const JOBS_CONFIG = path.join(ROOT, 'wrangler.jobs.toml');
+const JOBS_CONFIG = path.join(ROOT, 'jobs/wrangler.toml');
 const ENVS = ['staging', 'production'];
 
 /** The configuration wrangler deploys for `env`, and the warnings it prints while reading it. */
@@ -92,7 +92,7 @@ describe('deployed environments in wrangler.toml', () => {
   }
 });
 
-describe('the jobs Worker of each environment (wrangler.jobs.toml)', () => {
+describe('the jobs Worker of each environment (jobs/wrangler.toml)', () => {
   for (const env of ENVS) {
     describe(env, () => {
       const { config, warnings } = deployedJobs[env];
@@ -133,7 +133,7 @@ test('the deploy workflow runs the wrangler of package.json', () => {
   const workflow = readFileSync(path.join(ROOT, '.github/workflows/deploy.yml'), 'utf8');
   const versions = [...workflow.matchAll(/wranglerVersion:\s*"?([^"\s]+)"?/g)].map((m) => m[1]);
   assert.deepEqual(versions, [pinned, pinned], 'one wranglerVersion per deploy job');
-  assert.ok(workflow.includes('wrangler.jobs.toml'), 'the jobs Worker is deployed too');
+  assert.ok(workflow.includes('jobs/wrangler.toml'), 'the jobs Worker is deployed too');
 });
 
 describe('the Worker as deployed to each environment', () => {

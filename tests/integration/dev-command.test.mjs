@@ -127,8 +127,18 @@ describe('scripts/dev.sh', { timeout: 600_000 }, () => {
       const token = await (await fetch(`${base}/reservations/${reservation.id}/daily-token`, { headers: { cookie } })).json();
       const page = await (await fetch(`${token.roomUrl}?t=${token.token}`)).text();
       assert.match(page, /data-user-name="Léo Dubois" data-role="participant"/);
-      const scheduled = await fetch(`${base}/__scheduled`);
-      assert.equal(scheduled.status, 200, 'the Cron Trigger can be run by hand');
+      // The jobs Worker runs beside the API: it mails the booking's confirmations (through the
+      // API Worker's service binding), and its scheduled work can be run by hand.
+      let confirmations = [];
+      for (let i = 0; i < 100 && confirmations.length < 2; i++) {
+        const { mails } = await (await fetch(`http://127.0.0.1:${standinPort}/__control/mails`)).json();
+        confirmations = mails.filter((m) => m.subject.startsWith('Session confirmée') && m.textContent.includes(reservation.id));
+        if (confirmations.length < 2) await new Promise((done) => setTimeout(done, 100));
+      }
+      assert.deepEqual(confirmations.map((m) => m.to[0].email).sort(), ['camille.martin@example.test', 'leo.dubois@example.test']);
+      const jobs = await fetch(`${base}/dev/jobs`, { method: 'POST', headers: { cookie } });
+      assert.equal(jobs.status, 200, 'the jobs can be run by hand');
+      assert.deepEqual(await jobs.json(), { ran: true });
     } finally {
       assert.equal(await stop(first.child), 143);
     }

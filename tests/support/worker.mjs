@@ -1,5 +1,5 @@
 // Runs the real wasm builds in workerd (Miniflare, configured from wrangler.toml and
-// wrangler.jobs.toml exactly as `wrangler dev` is): the API Worker and the jobs Worker, with a
+// jobs/wrangler.toml exactly as `wrangler dev` is): the API Worker and the jobs Worker, with a
 // fresh local D1 holding the real migrations and the demo seed.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -102,7 +102,7 @@ export async function startWorker({ env, standin, vars = {}, writeLimit = 10_000
   const port = await freePort();
   const envFiles = [path.join(ROOT, 'tests/support/test.env')];
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml'), env, { envFiles });
-  const jobs = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.jobs.toml'), env, { envFiles }).workerOptions;
+  const jobs = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'jobs/wrangler.toml'), env, { envFiles }).workerOptions;
   // The API Worker reaches the jobs Worker by the name its service binding gives.
   const jobsName = workerOptions.serviceBindings.JOBS.name ?? workerOptions.serviceBindings.JOBS;
   const overrides = {
@@ -138,7 +138,7 @@ export async function startWorker({ env, standin, vars = {}, writeLimit = 10_000
   }
   const before = new Set(await workerdChildren());
   // Both Workers in one workerd, sharing the D1 database and the R2 bucket (same ids), as
-  // `wrangler dev -c wrangler.toml -c wrangler.jobs.toml` runs them.
+  // `wrangler dev -c wrangler.toml -c jobs/wrangler.toml` runs them.
   const mf = new Miniflare({
     ...(capture ? { handleRuntimeStdio: capture.stdio.handle } : {}),
     d1Persist: false,
