@@ -231,6 +231,26 @@ describe('mail', () => {
     assert.equal(of(await mailsAbout(r.id), 'confirmation').length, 0);
   });
 
+  test('a Brevo timeout is retried: the mail may arrive twice, never not at all', async () => {
+    // Brevo keeps the first request's mail but never answers it; the client gives up on it after
+    // its timeout and sends again.
+    await standin.brevoFaults({ hang: 'after', times: 1 });
+    let r;
+    let player;
+    try {
+      ({ player, reservation: r } = await book({ startIn: 600 }));
+      await settled(r.id);
+    } finally {
+      await standin.brevoFaults({});
+    }
+    const rows = await outbox(r.id);
+    assert.deepEqual(rows.filter((x) => x.kind === 'confirmation').map((x) => x.status), ['sent', 'sent']);
+    const all = of(await mailsAbout(r.id), 'confirmation');
+    assert.equal(all.length, 3, 'one of the two confirmations twice: the one whose answer never came');
+    assert.ok(of(all, 'confirmation', player.email).length >= 1, 'the player has theirs');
+    assert.ok(all.length - of(all, 'confirmation', player.email).length >= 1, 'the coach has theirs');
+  });
+
   test('participants see their own mails; anyone else gets 404', async () => {
     const { coach, player, reservation: r } = await book();
     await settled(r.id);
