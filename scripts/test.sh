@@ -44,7 +44,8 @@ for env in staging production; do
   for worker in api jobs; do
     config=$([ "$worker" = api ] && echo wrangler.toml || echo jobs/wrangler.toml)
     say "wrangler deploy --dry-run --config $config --env $env"
-    out="target/deploy/$env-$worker"
+    # Absolute: wrangler reads a relative --outdir from the config's folder.
+    out="$ROOT/target/deploy/$env-$worker"
     "$WRANGLER" deploy --dry-run --config "$config" --outdir "$out" --env "$env" >"$out.log" 2>&1 ||
       { cat "$out.log" >&2; die "the $env deploy dry run of $config failed (log: $out.log)"; }
   done
