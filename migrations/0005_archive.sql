@@ -9,6 +9,8 @@
 ALTER TABLE recordings ADD COLUMN archive_status TEXT
   CHECK (archive_status IN ('pending', 'copying', 'archived', 'failed', 'expired'));
 ALTER TABLE recordings ADD COLUMN archive_attempts INTEGER NOT NULL DEFAULT 0;
+-- A random value of the run copying it: only that run may record the copy's outcome.
+ALTER TABLE recordings ADD COLUMN archive_claim TEXT;
 ALTER TABLE recordings ADD COLUMN archive_retry_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE recordings ADD COLUMN archive_size INTEGER;
 -- The object's HTTP ETag (quoted), answered and compared without reading R2.

@@ -45,3 +45,13 @@ CREATE TABLE outbox (
 
 CREATE INDEX outbox_due ON outbox (status, next_at);
 CREATE INDEX outbox_by_reservation ON outbox (reservation_id);
+
+-- Sessions booked before e-mail existed get their reminders (REMINDER_MINUTES' default, 15).
+INSERT INTO outbox (id, reservation_id, kind, slot_start, slot_end, recipient_role, recipient_id,
+                    sequence, due_at, next_at, created_at)
+SELECT lower(hex(randomblob(16))), r.id, 'reminder', r.start_at, r.end_at, k.role,
+       CASE k.role WHEN 'player' THEN r.player_id ELSE c.user_id END,
+       0, r.start_at - 900, r.start_at - 900, CAST(strftime('%s', 'now') AS INTEGER)
+FROM reservations r JOIN coaches c ON c.id = r.coach_id
+     JOIN (SELECT 'player' AS role UNION ALL SELECT 'coach') k
+WHERE r.status = 'confirmed' AND r.start_at - 900 > CAST(strftime('%s', 'now') AS INTEGER);

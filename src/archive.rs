@@ -31,7 +31,7 @@ use crate::error::AppError;
 /// The bucket binding (`[[r2_buckets]]` in wrangler.toml).
 pub const BUCKET: &str = "RECORDINGS";
 /// Copies per run at most, one after the other.
-const COPY_BATCH: u32 = 2;
+const COPY_BATCH: usize = 2;
 /// A copy is abandoned after this long (a Cron Trigger invocation may run up to 15 minutes)...
 const COPY_DEADLINE: Duration = Duration::from_secs(14 * 60);
 /// ...and its claim runs out a minute later, when another run may take it over.
@@ -102,36 +102,35 @@ pub async fn run(
     let bucket = env.bucket(BUCKET)?;
     let oldest = now - TimeDelta::days(i64::from(policy.retention_days));
     let mut report = Report {
-        expired: purge(db, &bucket, oldest).await?,
+        expired: purge(db, &bucket, oldest, now).await?,
         ..Report::default()
     };
     archive::abandon_stale(db, now, MAX_ATTEMPTS).await?;
     let client = DailyClient::new(daily);
-    let claimed = archive::claim(db, now, LEASE_SECONDS, MAX_ATTEMPTS, oldest, COPY_BATCH).await?;
-    for (i, recording) in claimed.iter().enumerate() {
-        match copy(&bucket, &client, daily, recording).await {
+    for _ in 0..COPY_BATCH {
+        // Each copy is claimed just before it starts, its lease counted from the clock.
+        let claim = uuid::Uuid::new_v4().to_string();
+        let lease_until = now.max(crate::http::now()) + TimeDelta::seconds(LEASE_SECONDS);
+        let due = archive::claim(db, &claim, now, lease_until, MAX_ATTEMPTS, oldest).await?;
+        let Some(recording) = due else { break };
+        match copy(&bucket, &client, daily, &recording).await {
             Ok(stored) => {
-                if archive::archived(db, &recording.id, stored.size, &stored.etag, now).await? {
-                    console_log!(
-                        "archive: recording {} archived, {} bytes",
-                        recording.id,
-                        stored.size
-                    );
+                let (size, etag) = (stored.size, &stored.etag);
+                if archive::archived(db, &recording.id, &claim, size, etag, now).await? {
+                    console_log!("archive: recording {} archived, {size} bytes", recording.id);
                     report.archived += 1;
                 }
             }
             Err(CopyError::Daily(e)) if e.is_transient() => {
-                // Daily is struggling (a rate limit, say): not the copies' fault, so no attempt
-                // is counted; this copy and the rest wait for the next run.
+                // Daily is struggling (a rate limit, say): not the copy's fault, so no attempt
+                // is counted; it waits for the next run.
                 console_warn!("archive: no download link for {} yet: {e}", recording.id);
-                for waiting in &claimed[i..] {
-                    archive::release(db, &waiting.id, now + TimeDelta::minutes(1)).await?;
-                }
+                archive::release(db, &recording.id, &claim, now + TimeDelta::minutes(1)).await?;
                 break;
             }
             Err(e) => {
                 report.failed_attempts += 1;
-                failed(db, &bucket, recording, &e, now).await?;
+                failed(db, &bucket, &recording, &claim, &e, now).await?;
             }
         }
     }
@@ -141,11 +140,13 @@ pub async fn run(
     Ok(report)
 }
 
-/// Records a failed attempt, and removes whatever the attempt may have left in the bucket.
+/// Records a failed attempt and removes whatever it may have left in the bucket, if this run
+/// still holds the copy (another run that took it over may have stored it whole since).
 async fn failed(
     db: &D1Database,
     bucket: &Bucket,
     claimed: &Claimed,
+    claim: &str,
     e: &CopyError,
     now: Instant,
 ) -> Result<(), AppError> {
@@ -156,14 +157,20 @@ async fn failed(
         claimed.id,
         if give_up { ", giving up" } else { "" }
     );
-    if let Err(e) = bucket.delete(claimed.key()).await {
+    let retry_at = now + backoff(attempts);
+    let error = e.to_string();
+    if !archive::attempt_failed(db, &claimed.id, claim, give_up, retry_at, &error).await? {
+        console_warn!(
+            "archive: the copy of {} was taken over; its object is left as it is",
+            claimed.id
+        );
+    } else if let Err(e) = bucket.delete(claimed.key()).await {
         console_warn!(
             "archive: {} not removed after a failed copy: {e}",
             claimed.key()
         );
     }
-    let retry_at = now + backoff(attempts);
-    archive::attempt_failed(db, &claimed.id, give_up, retry_at, &e.to_string()).await
+    Ok(())
 }
 
 /// What a finished copy left in the bucket.
@@ -272,18 +279,26 @@ fn metadata(claimed: &Claimed, length: u64) -> HashMap<String, String> {
 }
 
 /// Deletes the objects of recordings started before `oldest`, and marks them expired.
-async fn purge(db: &D1Database, bucket: &Bucket, oldest: Instant) -> Result<usize, AppError> {
-    let due = archive::past_retention(db, oldest, PURGE_BATCH).await?;
+async fn purge(
+    db: &D1Database,
+    bucket: &Bucket,
+    oldest: Instant,
+    now: Instant,
+) -> Result<usize, AppError> {
+    let due = archive::past_retention(db, oldest, now, PURGE_BATCH).await?;
     let mut expired = 0;
     for recording in due {
-        if recording.archive_status == ArchiveStatus::Archived {
+        if matches!(
+            recording.archive_status,
+            ArchiveStatus::Archived | ArchiveStatus::Copying
+        ) {
             let key = archive::object_key(&recording.reservation_id, &recording.id);
             if let Err(e) = bucket.delete(&key).await {
                 console_warn!("archive: {key} not deleted past retention: {e}");
                 continue;
             }
         }
-        archive::expired(db, &recording.id).await?;
+        archive::expired(db, &recording.id, now).await?;
         expired += 1;
     }
     Ok(expired)

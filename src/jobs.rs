@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use worker::{console_log, console_warn, D1Database, Delay, Env};
+use worker::{console_error, console_log, console_warn, D1Database, Delay, Env};
 
 use crate::archive;
 use crate::booking::idempotency::RETENTION_SECONDS;
@@ -72,7 +72,6 @@ pub async fn run(env: &Env, config: &Config, now: Instant) -> Result<Report, App
             .await?,
         ..Report::default()
     };
-    report.mail = mail::deliver_or_skip(&db, config, now, None).await?;
     match &config.daily {
         Ok(daily) => {
             heal_rooms(&db, daily, now, &mut report).await?;
@@ -84,6 +83,14 @@ pub async fn run(env: &Env, config: &Config, now: Instant) -> Result<Report, App
             }
         }
         Err(e) => console_warn!("scheduled: Daily not configured ({e}); rooms left as they are"),
+    }
+    // Mail last, and on its own: a failure there stops neither the rooms nor the archive.
+    match mail::deliver_or_skip(&db, config, now, None).await {
+        Ok(mail) => report.mail = mail,
+        Err(e) => console_error!(
+            "scheduled: mail not sent this run: {}",
+            e.log_detail().unwrap_or_else(|| e.to_string())
+        ),
     }
     console_log!(
         "scheduled: {} rooms ready, {} not yet; {} rooms deleted, {} not yet; {} keys purged; {} ended sessions asked about; {} recordings archived, {} copies failed, {} expired; {} mails sent, {} to retry, {} failed, {} skipped",

@@ -39,35 +39,36 @@ pub fn object_key(reservation_id: &str, recording_id: &str) -> String {
     format!("recordings/{reservation_id}/{recording_id}.mp4")
 }
 
-/// Claims up to `limit` recordings due for a copy: pending ones whose retry time has come, and
-/// copies whose claim ran out (the run copying them died). Each is `copying` until
-/// `now + lease_seconds`, its attempt counted, in one statement: two overlapping runs never
+/// Claims the next recording due for a copy, if any: a pending one whose retry time has come
+/// (as of `now`), or a copy whose claim ran out (the run copying it died). It is `copying` under
+/// `claim` until `lease_until`, its attempt counted, in one statement: two overlapping runs never
 /// claim the same recording. Recordings started before `oldest` are left to the retention purge.
 pub async fn claim(
     db: &D1Database,
+    claim: &str,
     now: Instant,
-    lease_seconds: i64,
+    lease_until: Instant,
     max_attempts: i64,
     oldest: Instant,
-    limit: u32,
-) -> Result<Vec<Claimed>, AppError> {
+) -> Result<Option<Claimed>, AppError> {
     let now = now.timestamp();
-    Ok(super::all(query!(
+    Ok(super::first(query!(
         db,
         "UPDATE recordings
          SET archive_status = 'copying', archive_attempts = archive_attempts + 1,
-             archive_retry_at = ?1 + ?2
-         WHERE id IN (SELECT id FROM recordings
-                      WHERE archive_status IN ('pending', 'copying') AND archive_retry_at <= ?1
-                        AND archive_attempts < ?3 AND started_at >= ?4
-                      ORDER BY archive_retry_at, started_at LIMIT ?5)
+             archive_retry_at = ?2, archive_claim = ?6
+         WHERE id = (SELECT id FROM recordings
+                     WHERE archive_status IN ('pending', 'copying') AND archive_retry_at <= ?1
+                       AND archive_attempts < ?3 AND started_at >= ?4
+                     ORDER BY archive_retry_at, started_at LIMIT ?5)
            AND archive_status IN ('pending', 'copying') AND archive_retry_at <= ?1
          RETURNING id, reservation_id, archive_attempts",
         now,
-        lease_seconds,
+        lease_until.timestamp(),
         max_attempts,
         oldest.timestamp(),
-        limit
+        1,
+        claim
     )?)
     .await?)
 }
@@ -93,6 +94,7 @@ pub async fn abandon_stale(
 pub async fn archived(
     db: &D1Database,
     id: &str,
+    claim: &str,
     size: u64,
     etag: &str,
     now: Instant,
@@ -100,48 +102,58 @@ pub async fn archived(
     let changed = super::run(query!(
         db,
         "UPDATE recordings SET archive_status = 'archived', archive_size = ?2, archive_etag = ?3,
-             archived_at = ?4, archive_retry_at = 0, archive_error = NULL
-         WHERE id = ?1 AND archive_status = 'copying'",
+             archived_at = ?4, archive_retry_at = 0, archive_error = NULL, archive_claim = NULL
+         WHERE id = ?1 AND archive_status = 'copying' AND archive_claim = ?5",
         id,
         size,
         etag,
-        now.timestamp()
+        now.timestamp(),
+        claim
     )?)
     .await?;
     Ok(changed == 1)
 }
 
-/// Records a failed attempt: back to `pending` until `retry_at`, or `failed` for good.
+/// Records a failed attempt, if this run still holds the claim: back to `pending` until
+/// `retry_at`, or `failed` for good. `false` if another run has taken the copy over.
 pub async fn attempt_failed(
     db: &D1Database,
     id: &str,
+    claim: &str,
     give_up: bool,
     retry_at: Instant,
     error: &str,
-) -> Result<(), AppError> {
-    super::run(query!(
+) -> Result<bool, AppError> {
+    let changed = super::run(query!(
         db,
         "UPDATE recordings SET archive_status = CASE WHEN ?2 = 1 THEN 'failed' ELSE 'pending' END,
-             archive_retry_at = ?3, archive_error = ?4
-         WHERE id = ?1 AND archive_status = 'copying'",
+             archive_retry_at = ?3, archive_error = ?4, archive_claim = NULL
+         WHERE id = ?1 AND archive_status = 'copying' AND archive_claim = ?5",
         id,
         i32::from(give_up),
         retry_at.timestamp(),
-        error
+        error,
+        claim
     )?)
     .await?;
-    Ok(())
+    Ok(changed == 1)
 }
 
 /// Gives a claimed copy back without counting its attempt, to be tried from `retry_at`.
-pub async fn release(db: &D1Database, id: &str, retry_at: Instant) -> Result<(), AppError> {
+pub async fn release(
+    db: &D1Database,
+    id: &str,
+    claim: &str,
+    retry_at: Instant,
+) -> Result<(), AppError> {
     super::run(query!(
         db,
         "UPDATE recordings SET archive_status = 'pending', archive_retry_at = ?2,
-             archive_attempts = archive_attempts - 1
-         WHERE id = ?1 AND archive_status = 'copying'",
+             archive_attempts = archive_attempts - 1, archive_claim = NULL
+         WHERE id = ?1 AND archive_status = 'copying' AND archive_claim = ?3",
         id,
-        retry_at.timestamp()
+        retry_at.timestamp(),
+        claim
     )?)
     .await?;
     Ok(())
@@ -178,30 +190,38 @@ pub async fn deleted_at_daily(db: &D1Database, id: &str, now: Instant) -> Result
     Ok(())
 }
 
-/// Recordings started before `oldest` that are not yet expired (nor being copied).
+/// Recordings started before `oldest` that are not yet expired, nor being copied (a copy whose
+/// claim ran out counts as not being copied).
 pub async fn past_retention(
     db: &D1Database,
     oldest: Instant,
+    now: Instant,
     limit: u32,
 ) -> Result<Vec<Archived>, AppError> {
     Ok(super::all(query!(
         db,
         "SELECT id, reservation_id, archive_status FROM recordings
-         WHERE started_at < ?1 AND archive_status IN ('pending', 'archived', 'failed')
-         ORDER BY started_at LIMIT ?2",
+         WHERE started_at < ?1
+           AND (archive_status IN ('pending', 'archived', 'failed')
+                OR (archive_status = 'copying' AND archive_retry_at <= ?2))
+         ORDER BY started_at LIMIT ?3",
         oldest.timestamp(),
+        now.timestamp(),
         limit
     )?)
     .await?)
 }
 
 /// Marks a recording expired, its object (if any) deleted.
-pub async fn expired(db: &D1Database, id: &str) -> Result<(), AppError> {
+pub async fn expired(db: &D1Database, id: &str, now: Instant) -> Result<(), AppError> {
     super::run(query!(
         db,
-        "UPDATE recordings SET archive_status = 'expired', archive_retry_at = 0
-         WHERE id = ?1 AND archive_status IN ('pending', 'archived', 'failed')",
-        id
+        "UPDATE recordings SET archive_status = 'expired', archive_retry_at = 0,
+             archive_claim = NULL
+         WHERE id = ?1 AND (archive_status IN ('pending', 'archived', 'failed')
+                            OR (archive_status = 'copying' AND archive_retry_at <= ?2))",
+        id,
+        now.timestamp()
     )?)
     .await?;
     Ok(())

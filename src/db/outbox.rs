@@ -120,78 +120,83 @@ pub fn booked(
     ])
 }
 
-/// The mails of a reschedule made by `change` from `previous` (start, end): the old slot's
-/// reminders disarmed, a notice to both, and the new slot's reminders armed.
+/// The mails of a reschedule made by `change` from `previous` (start, end): the reminders of
+/// other slots disarmed and, when mail is queued (`Some(reminder minutes)`), a notice to both and
+/// the new slot's reminders armed.
 pub fn rescheduled(
     db: &D1Database,
     id: &str,
     change: &str,
     previous: (i64, i64),
     now: Instant,
-    reminder_minutes: u32,
+    queueing: Option<u32>,
 ) -> Result<Vec<D1PreparedStatement>, AppError> {
-    Ok(vec![
-        disarm_reminders(db, id, change, Some(previous.0))?,
-        queue(
+    let mut statements = vec![disarm_reminders(db, id, change, true)?];
+    if let Some(minutes) = queueing {
+        let notice = MailKind::Rescheduled;
+        statements.push(queue(
             db,
             id,
-            MailKind::Rescheduled,
+            notice,
             Some(previous),
             now,
-            reminder_minutes,
+            minutes,
             Some(change),
-        )?,
-        queue(
+        )?);
+        statements.push(queue(
             db,
             id,
             MailKind::Reminder,
             None,
             now,
-            reminder_minutes,
+            minutes,
             Some(change),
-        )?,
-    ])
+        )?);
+    }
+    Ok(statements)
 }
 
-/// The mails of a cancellation made by `change`: reminders disarmed, a notice to both.
+/// The mails of a cancellation made by `change`: reminders disarmed and, when mail is queued, a
+/// notice to both.
 pub fn cancelled(
     db: &D1Database,
     id: &str,
     change: &str,
     now: Instant,
-    reminder_minutes: u32,
+    queueing: Option<u32>,
 ) -> Result<Vec<D1PreparedStatement>, AppError> {
-    Ok(vec![
-        disarm_reminders(db, id, change, None)?,
-        queue(
+    let mut statements = vec![disarm_reminders(db, id, change, false)?];
+    if let Some(minutes) = queueing {
+        statements.push(queue(
             db,
             id,
             MailKind::Cancelled,
             None,
             now,
-            reminder_minutes,
+            minutes,
             Some(change),
-        )?,
-    ])
+        )?);
+    }
+    Ok(statements)
 }
 
-/// Cancels the pending reminders of a reservation (of the slot starting at `slot_start` only,
-/// when given), if `change` took effect.
+/// Cancels the pending reminders of a reservation (with `other_slots`, those of any slot but
+/// its current one), if `change` took effect.
 fn disarm_reminders(
     db: &D1Database,
     id: &str,
     change: &str,
-    slot_start: Option<i64>,
+    other_slots: bool,
 ) -> Result<D1PreparedStatement, AppError> {
     Ok(query!(
         db,
         "UPDATE outbox SET status = 'cancelled'
          WHERE reservation_id = ?1 AND kind = 'reminder' AND status = 'pending'
-           AND (?3 IS NULL OR slot_start = ?3)
-           AND EXISTS (SELECT 1 FROM reservations WHERE id = ?1 AND changed_by = ?2)",
+           AND EXISTS (SELECT 1 FROM reservations r WHERE r.id = ?1 AND r.changed_by = ?2
+                       AND (?3 = 0 OR r.start_at <> outbox.slot_start))",
         id,
         change,
-        slot_start
+        i32::from(other_slots)
     )?)
 }
 
@@ -219,7 +224,7 @@ pub async fn skip_stale_reminders(
     Ok(super::run(query!(
         db,
         "UPDATE outbox SET status = 'skipped', error = 'its time had passed'
-         WHERE kind = 'reminder' AND status IN ('pending', 'sending') AND due_at < ?1 - ?2",
+         WHERE kind = 'reminder' AND status = 'pending' AND due_at < ?1 - ?2",
         now.timestamp(),
         late_seconds
     )?)
@@ -242,33 +247,44 @@ pub async fn skip_due(
     .await?)
 }
 
-/// Claims up to `limit` due mails (of one reservation, when given): each is `sending` under
-/// `claim` until `now + lease_seconds`, its attempt counted, in one statement, so overlapping
-/// runs and isolates never claim the same mail.
+/// Claims up to `limit` due mails (of one reservation, when given) with fewer than
+/// `max_attempts` attempts: each is `sending` under `claim` until `lease_until`, its attempt
+/// counted, in one statement, so overlapping runs and isolates never claim the same mail. Claims
+/// that ran out after the last attempt are `failed` first.
 pub async fn claim(
     db: &D1Database,
     claim: &str,
     now: Instant,
-    lease_seconds: i64,
+    lease_until: Instant,
+    max_attempts: i64,
     reservation_id: Option<&str>,
     limit: u32,
 ) -> Result<Vec<Claimed>, AppError> {
+    super::run(query!(
+        db,
+        "UPDATE outbox SET status = 'failed', error = 'no answer after the last attempt'
+         WHERE status = 'sending' AND next_at <= ?1 AND attempts >= ?2",
+        now.timestamp(),
+        max_attempts
+    )?)
+    .await?;
     Ok(super::all(query!(
         db,
         "UPDATE outbox SET status = 'sending', claim = ?1, attempts = attempts + 1,
-             next_at = ?2 + ?3
+             next_at = ?3
          WHERE id IN (SELECT id FROM outbox
                       WHERE status IN ('pending', 'sending') AND next_at <= ?2
-                        AND (?4 IS NULL OR reservation_id = ?4)
+                        AND attempts < ?6 AND (?4 IS NULL OR reservation_id = ?4)
                       ORDER BY next_at LIMIT ?5)
            AND status IN ('pending', 'sending') AND next_at <= ?2
          RETURNING id, reservation_id, kind, slot_start, slot_end, previous_start, previous_end,
                    sequence, recipient_role, attempts",
         claim,
         now.timestamp(),
-        lease_seconds,
+        lease_until.timestamp(),
         reservation_id,
-        limit
+        limit,
+        max_attempts
     )?)
     .await?)
 }
@@ -307,6 +323,7 @@ pub async fn not_sent(
     let status = match status {
         MailStatus::Failed => "failed",
         MailStatus::Skipped => "skipped",
+        MailStatus::Cancelled => "cancelled",
         _ => "pending",
     };
     super::run(query!(
@@ -337,6 +354,8 @@ pub struct Person {
 pub struct Session {
     pub id: String,
     pub title: String,
+    pub status: String,
+    pub start_at: i64,
     pub player_name: String,
     pub player_email: String,
     pub player_locale: Locale,
@@ -370,7 +389,7 @@ impl Session {
 pub async fn session(db: &D1Database, reservation_id: &str) -> Result<Option<Session>, AppError> {
     Ok(super::first(query!(
         db,
-        "SELECT r.id, a.title,
+        "SELECT r.id, a.title, r.status, r.start_at,
                 pu.name AS player_name, pu.email AS player_email, pu.locale AS player_locale,
                 pu.time_zone AS player_time_zone,
                 cu.name AS coach_name, cu.email AS coach_email, cu.locale AS coach_locale,

@@ -337,14 +337,13 @@ pub async fn cancel(
         now.timestamp(),
         &change
     )?];
-    if let Some(reminder_minutes) = mail {
-        statements.extend(outbox::cancelled(db, id, &change, now, reminder_minutes)?);
-    }
+    statements.extend(outbox::cancelled(db, id, &change, now, mail)?);
     Ok(super::batch(db, statements).await?.first() == Some(&1))
 }
 
 /// Moves a reservation that has not started to a new slot of the same length, if neither
-/// participant has another live session there: one guarded statement, like the booking. The
+/// participant has another live session there, and if it still starts when `row` says (two
+/// reschedules at once: the second is refused): one guarded statement, like the booking. The
 /// room must then follow (`pending` until it does). With mail (`Some(reminder minutes)`), the
 /// notices and the new reminders are queued, and the old reminders disarmed, in the same batch.
 pub async fn reschedule_if_free(
@@ -361,7 +360,7 @@ pub async fn reschedule_if_free(
          SET start_at = ?2, end_at = ?3, rescheduled_at = ?4,
              video_status = 'pending', video_attempts = 0, video_retry_at = 0,
              ics_sequence = ics_sequence + 1, changed_by = ?8
-         WHERE id = ?1 AND status = 'confirmed' AND start_at > ?4
+         WHERE id = ?1 AND status = 'confirmed' AND start_at > ?4 AND start_at = ?9
            AND ?3 - ?2 = end_at - start_at
            AND NOT EXISTS (
              SELECT 1 FROM reservations r
@@ -375,20 +374,14 @@ pub async fn reschedule_if_free(
         &row.coach_id,
         &row.player_id,
         &row.coach_user_id,
-        &change
+        &change,
+        row.start_at.timestamp()
     )?;
     let mut statements = vec![update];
-    if let Some(reminder_minutes) = mail {
-        let previous = (row.start_at.timestamp(), row.end_at.timestamp());
-        statements.extend(outbox::rescheduled(
-            db,
-            &row.id,
-            &change,
-            previous,
-            now,
-            reminder_minutes,
-        )?);
-    }
+    let previous = (row.start_at.timestamp(), row.end_at.timestamp());
+    statements.extend(outbox::rescheduled(
+        db, &row.id, &change, previous, now, mail,
+    )?);
     Ok(super::batch(db, statements).await?.first() == Some(&1))
 }
 

@@ -108,6 +108,13 @@ pub async fn send(config: &MailConfig, mail: &Mail<'_>) -> Result<Option<String>
             .ok()
             .and_then(|a| a.message_id)),
         Class::Transient => Err(SendError::Transient(format!("HTTP {}", reply.status))),
+        // The key (revoked, or Brevo blocking an address it does not know): every mail would
+        // fail alike, so they wait for it to be fixed, up to their last attempt.
+        _ if matches!(reply.status, 401 | 403) => Err(SendError::Transient(format!(
+            "HTTP {}: check BREVO_API_KEY ({})",
+            reply.status,
+            brevo_message(&reply.body)
+        ))),
         _ => Err(SendError::Refused {
             status: reply.status,
             detail: brevo_message(&reply.body),

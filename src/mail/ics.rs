@@ -24,9 +24,17 @@ pub struct Invite<'a> {
     pub now: Instant,
 }
 
+/// A name or a title as a property value or a parameter may hold it: no control characters
+/// (no line of its own) and no double quotes (which would end a quoted parameter).
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() || c == '"' { ' ' } else { c })
+        .collect()
+}
+
 fn person(key: &str, (name, email): (&str, &str)) -> Property {
-    let mut property = Property::new(key, format!("mailto:{email}"));
-    property.add_parameter("CN", name);
+    let mut property = Property::new(key, format!("mailto:{}", clean(email)));
+    property.add_parameter("CN", &clean(name));
     property
 }
 
@@ -46,7 +54,7 @@ impl Invite<'_> {
             .timestamp(self.now)
             .starts(self.start)
             .ends(self.end)
-            .summary(self.summary)
+            .summary(&clean(self.summary))
             .description(self.description)
             .url(self.url)
             .status(if self.cancelled {
@@ -73,6 +81,23 @@ impl Invite<'_> {
 mod tests {
     use super::*;
     use crate::domain::time::parse_rfc3339;
+
+    fn base() -> Invite<'static> {
+        Invite {
+            reservation_id: "r-1",
+            host: "sessions.edgemy.fr",
+            sequence: 0,
+            start: parse_rfc3339("2026-11-24T18:00:00Z").unwrap(),
+            end: parse_rfc3339("2026-11-24T19:00:00Z").unwrap(),
+            summary: "Revue de mains avec Camille Martin",
+            description: "Rejoindre : https://sessions.edgemy.fr/?session=r-1",
+            url: "https://sessions.edgemy.fr/?session=r-1",
+            organizer: ("Edgemy", "sessions@edgemy.fr"),
+            attendee: ("Léo Dubois", "leo@example.test"),
+            cancelled: false,
+            now: parse_rfc3339("2026-11-20T10:00:00Z").unwrap(),
+        }
+    }
 
     fn invite(cancelled: bool, sequence: u32) -> String {
         Invite {
@@ -110,6 +135,24 @@ mod tests {
         }
         let moved = invite(false, 1);
         assert!(moved.contains("SEQUENCE:1\r\n"));
+    }
+
+    #[test]
+    fn names_cannot_break_the_invite() {
+        let ics = Invite {
+            attendee: (
+                "Léo \"Le Fou\"\r\nATTENDEE:mailto:x@evil.test",
+                "leo@example.test",
+            ),
+            summary: "Revue\r\nMETHOD:CANCEL",
+            ..base()
+        }
+        .to_ics();
+        assert!(!ics.contains("\r\nATTENDEE:mailto:x@evil.test"), "{ics}");
+        assert!(!ics.contains("\r\nMETHOD:CANCEL"), "{ics}");
+        let lines_of = |key: &str| ics.split("\r\n").filter(|l| l.starts_with(key)).count();
+        assert_eq!(lines_of("METHOD:"), 1);
+        assert_eq!(lines_of("ATTENDEE"), 1);
     }
 
     #[test]

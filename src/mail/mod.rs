@@ -28,8 +28,9 @@ use crate::db::outbox::{self, Claimed, MailKind, MailStatus, Session};
 use crate::domain::time::{from_unix, Instant};
 use crate::error::AppError;
 
-/// A claim lasts this long; the outbound client gives up on a call well before.
-const LEASE_SECONDS: i64 = 120;
+/// A claim lasts this long from when it is made: the outbound client gives up on one mail
+/// within seconds, and a run claims at most [`BATCH`] of them.
+const LEASE_SECONDS: i64 = 300;
 pub const MAX_ATTEMPTS: i64 = 5;
 /// A reminder later than this is not sent.
 const LATE_SECONDS: i64 = 600;
@@ -115,19 +116,28 @@ pub fn deliver_soon(ctx: &Ctx, id: String) {
     });
 }
 
-/// What the jobs Worker does with due mails: sends them, or with mail off marks them skipped.
+/// What the jobs Worker does with due mails: sends them; with mail off (no `BREVO_API_KEY`)
+/// marks them skipped; with a malformed mail setting leaves them due and says so at every run,
+/// so that they go out once it is fixed.
 pub async fn deliver_or_skip(
     db: &D1Database,
     config: &Config,
     now: Instant,
     reservation: Option<&str>,
 ) -> Result<Report, AppError> {
-    match settings(config) {
-        Some(mail) => deliver(db, mail, now, reservation).await,
-        None => Ok(Report {
-            skipped: outbox::skip_due(db, now, reservation).await?,
-            ..Report::default()
-        }),
+    match &config.mail {
+        Ok(Some(mail)) => deliver(db, mail, now, reservation).await,
+        Ok(None) => {
+            settings(config);
+            Ok(Report {
+                skipped: outbox::skip_due(db, now, reservation).await?,
+                ..Report::default()
+            })
+        }
+        Err(e) => {
+            console_error!("no e-mail is sent until this is fixed: {e}");
+            Ok(Report::default())
+        }
     }
 }
 
@@ -143,13 +153,30 @@ pub async fn deliver(
         ..Report::default()
     };
     let claim = uuid::Uuid::new_v4().to_string();
-    let claimed = outbox::claim(db, &claim, now, LEASE_SECONDS, reservation, BATCH).await?;
+    // From the later of the run's time and the clock: a run may start late, and a claim must
+    // outlast the run's own view of time too.
+    let lease_until = now.max(crate::http::now()) + TimeDelta::seconds(LEASE_SECONDS);
+    let claimed = outbox::claim(
+        db,
+        &claim,
+        now,
+        lease_until,
+        MAX_ATTEMPTS,
+        reservation,
+        BATCH,
+    )
+    .await?;
     let mut sessions: Vec<Session> = Vec::new();
     for row in &claimed {
         if !sessions.iter().any(|s| s.id == row.reservation_id) {
             match outbox::session(db, &row.reservation_id).await? {
                 Some(session) => sessions.push(session),
-                None => continue,
+                None => {
+                    let gone = "the reservation no longer exists";
+                    let failed = MailStatus::Failed;
+                    outbox::not_sent(db, &row.id, &claim, failed, now, gone).await?;
+                    continue;
+                }
             }
         }
         let session = sessions.iter().find(|s| s.id == row.reservation_id);
@@ -157,6 +184,21 @@ pub async fn deliver(
         send_one(db, mail, session, row, &claim, now, &mut report).await?;
     }
     Ok(report)
+}
+
+/// Why a mail no longer applies when its turn comes: the session was cancelled since (all but the
+/// cancellation's notice), or moved to another slot since (a confirmation, a reminder, or the
+/// notice of an earlier move).
+fn outdated(session: &Session, row: &Claimed) -> Option<&'static str> {
+    if row.kind == MailKind::Cancelled {
+        None
+    } else if session.status == "cancelled" {
+        Some("the session was cancelled before it went out")
+    } else if session.start_at != row.slot_start {
+        Some("the session moved before it went out")
+    } else {
+        None
+    }
 }
 
 /// Writes and sends one claimed mail, and records what came of it.
@@ -169,6 +211,10 @@ async fn send_one(
     now: Instant,
     report: &mut Report,
 ) -> Result<(), AppError> {
+    if let Some(why) = outdated(session, row) {
+        report.skipped += 1;
+        return outbox::not_sent(db, &row.id, claim, MailStatus::Cancelled, now, why).await;
+    }
     let to = session.person(row.recipient_role);
     if to.email.trim().is_empty() {
         report.skipped += 1;
@@ -261,7 +307,10 @@ fn write(
         when: &at,
         previous: before.as_deref(),
         link: &link,
-        reminder_minutes: mail.reminder_minutes,
+        // The time left as the mail goes out (a retried reminder is later than planned).
+        reminder_minutes: u32::try_from(((row.slot_start - now.timestamp()) + 59) / 60)
+            .unwrap_or(1)
+            .clamp(1, mail.reminder_minutes),
     });
     let summary = match to.locale {
         crate::domain::locale::Locale::Fr => format!("{} avec {}", session.title, counterpart.name),
