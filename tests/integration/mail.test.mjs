@@ -210,6 +210,8 @@ describe('mail', () => {
     } finally {
       await standin.brevoFaults({});
     }
+    // The notices go out after the answer; then, minutes later, the confirmations' turn comes.
+    await settled(r.id);
     const rows = await settled(r.id, new Date(Date.now() + 20 * MINUTE));
     assert.deepEqual(rows.filter((x) => x.kind === 'confirmation').map((x) => x.status), ['cancelled', 'cancelled']);
     assert.deepEqual(rows.filter((x) => x.kind === 'cancelled').map((x) => x.status), ['sent', 'sent']);
