@@ -16,6 +16,8 @@ const state = {
   me: null,
   view: 'loading',
   lists: { coach: null, player: null },
+  /** The packs of each role, newest first (their sessions are shown grouped). */
+  packs: { coach: [], player: [] },
   errors: { coach: null, player: null },
   /** The replay URLs of each past session with recordings (id → [url]), newest first. */
   recordings: {},
@@ -226,6 +228,7 @@ function viewSession(session) {
         ` · ${t('session.duration', { minutes: session.durationMinutes })}`),
       h('span', { class: `badge status-${session.status}`, text: t(`session.status.${session.status}`) }),
       session.rescheduledAt ? h('span', { class: 'badge rescheduled', text: t('session.rescheduled') }) : null,
+      session.packSession ? h('span', { class: 'badge pack-index', text: t('session.packIndex', session.packSession) }) : null,
       videoNote,
       after ? viewAttendance(session) : null),
     h('div', { class: 'session-actions' },
@@ -320,15 +323,35 @@ function viewList(role) {
     section.append(h('p', { class: 'status empty', text: t(emptyListKey(role)) }));
     return section;
   }
+  // A pack's sessions are shown together, under the pack; the others by time.
+  const packs = state.packs[role].filter((p) => sessions.some((s) => s.packId === p.id));
+  for (const pack of packs) section.append(viewPack(pack, sessions.filter((s) => s.packId === pack.id)));
+  const grouped = new Set(packs.map((p) => p.id));
+  const single = sessions.filter((s) => !grouped.has(s.packId));
   const now = Date.now();
-  const upcoming = sessions.filter((s) => Date.parse(s.closesAt) > now);
-  const past = sessions.filter((s) => Date.parse(s.closesAt) <= now);
+  const upcoming = single.filter((s) => Date.parse(s.closesAt) > now);
+  const past = single.filter((s) => Date.parse(s.closesAt) <= now);
   for (const [key, group] of [['list.upcoming', upcoming], ['list.past', past]]) {
     if (group.length === 0) continue;
     section.append(h('h3', { text: t(key) }), h('ul', { class: 'sessions' }, group.map(viewSession)));
   }
   if (state.next[role]) section.append(viewMore(role));
   return section;
+}
+
+/** A pack and its sessions: "Pack Revue de mains avec Camille · 3 sessions restantes sur 5". */
+function viewPack(pack, sessions) {
+  const counterpart = pack.playerId === state.me.id ? pack.coachName : pack.playerName;
+  let left;
+  if (pack.status === 'cancelled') left = t('pack.cancelled');
+  else if (pack.remaining === 0) left = t('pack.remainingNone');
+  else if (pack.remaining === 1) left = t('pack.remainingOne', { size: pack.packSize });
+  else left = t('pack.remaining', { remaining: pack.remaining, size: pack.packSize });
+  const expiry = pack.status === 'active' && pack.remaining > 0 ? ` · ${t('pack.expires', { date: formatDate(pack.expiresAt) })}` : '';
+  return h('div', { class: 'pack', dataset: { packId: pack.id } },
+    h('h3', { text: `${pack.title} ${t('pack.with', { name: counterpart })}` }),
+    h('p', { class: 'pack-remaining', text: `${left}${expiry}` }),
+    h('ul', { class: 'sessions' }, sessions.map(viewSession)));
 }
 
 /** "Show more sessions": the list's next page, with its own loading state and error. */
@@ -367,9 +390,11 @@ function viewBooking() {
   const draft = state.draft ?? soonLocal();
   const offer = h('select', { id: 'book-offer', name: 'offer', required: true },
     state.catalog.announcements.map((a) => h('option', { value: a.id, selected: a.id === draft.offer, text: `${a.title} · ${t('session.duration', { minutes: a.durationMinutes })}` })));
+  const chosen = state.catalog.announcements.find((a) => a.id === (draft.offer ?? state.catalog.announcements[0]?.id));
   const message = state.bookingMessage;
   const form = h('form', { id: 'book-form', onsubmit: book, oninput: keepDraft, onchange: keepDraft },
     h('label', { for: 'book-offer' }, t('book.offer'), offer),
+    h('p', { id: 'book-pack-hint', class: 'hint pack-hint', hidden: !chosen?.packSize, text: packHint(chosen) }),
     h('label', { for: 'book-date' }, t('book.date'), h('input', { id: 'book-date', name: 'date', type: 'date', required: true, value: draft.date })),
     h('label', { for: 'book-time' }, t('book.time'), h('input', { id: 'book-time', name: 'time', type: 'time', step: '300', required: true, value: draft.time })),
     h('button', { type: 'submit', class: 'button', text: t('book.submit') }),
@@ -381,6 +406,15 @@ function viewBooking() {
 function keepDraft(event) {
   const form = event.currentTarget;
   state.draft = { offer: form.offer.value, date: form.date.value, time: form.time.value };
+  const chosen = state.catalog.announcements.find((a) => a.id === form.offer.value);
+  const hint = document.getElementById('book-pack-hint');
+  hint.hidden = !chosen?.packSize;
+  hint.textContent = packHint(chosen);
+}
+
+/** What the form says of a pack offer. */
+function packHint(offer) {
+  return offer?.packSize ? t('book.packHint', { size: offer.packSize }) : '';
 }
 
 function viewHome() {
@@ -413,8 +447,9 @@ async function loadLists() {
   render();
   await Promise.all(roles.map(async (role) => {
     try {
-      const page = await api(`/api/${role}/sessions`);
+      const [page, packs] = await Promise.all([api(`/api/${role}/sessions`), api(`/api/${role}/packs`)]);
       await loadRecordings(page.sessions);
+      state.packs[role] = packs.packs;
       state.lists[role] = page.sessions;
       state.next[role] = page.nextCursor;
       state.more[role] = null;
@@ -530,8 +565,23 @@ async function book(event) {
   submit.disabled = true;
   submit.textContent = t('book.submitting');
   try {
-    const created = await api('/reservations', { method: 'POST', body });
-    state.bookingMessage = { ok: true, text: t('book.done', { title: offer.title, date: formatDate(created.startDate), time: formatTime(created.startDate) }) };
+    let created;
+    let done = 'book.done';
+    if (offer.packSize) {
+      // A pack offer: a session of the player's pack of it that has one left, or a new pack.
+      const slot = { startDate: body.startDate, endDate: body.endDate };
+      const pack = state.packs.player.find((p) => p.announcementId === offer.id && p.status === 'active' && p.remaining > 0);
+      if (pack) {
+        created = await api(`/packs/${pack.id}/sessions`, { method: 'POST', body: slot });
+        done = 'book.packDone';
+      } else {
+        const bought = await api('/packs', { method: 'POST', body: { announcementId: offer.id, coachId: body.coachId, sessions: [slot] } });
+        [created] = bought.sessions;
+      }
+    } else {
+      created = await api('/reservations', { method: 'POST', body });
+    }
+    state.bookingMessage = { ok: true, text: t(done, { title: offer.title, date: formatDate(created.startDate), time: formatTime(created.startDate) }) };
     state.draft = null;
     await loadLists();
   } catch (err) {

@@ -10,8 +10,11 @@ ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, loc
 INSERT INTO coaches (id, user_id) VALUES ('coach_demo', 'usr_coach_demo')
 ON CONFLICT (id) DO NOTHING;
 
-INSERT INTO announcements (id, coach_id, title, duration_minutes, price_cents, currency, is_active) VALUES
-  ('ann_demo_60', 'coach_demo', 'Revue de mains MTT', 60, 6000, 'EUR', 1),
-  ('ann_demo_90', 'coach_demo', 'Coaching cash game NL50', 90, 9000, 'EUR', 1)
+INSERT INTO announcements (id, coach_id, title, duration_minutes, price_cents, currency, is_active,
+                           pack_size, pack_validity_days) VALUES
+  ('ann_demo_60', 'coach_demo', 'Revue de mains MTT', 60, 6000, 'EUR', 1, NULL, NULL),
+  ('ann_demo_90', 'coach_demo', 'Coaching cash game NL50', 90, 9000, 'EUR', 1, NULL, NULL),
+  ('ann_demo_pack5', 'coach_demo', 'Pack 5 revues de mains', 60, 25000, 'EUR', 1, 5, 90)
 ON CONFLICT (id) DO UPDATE SET title = excluded.title, duration_minutes = excluded.duration_minutes,
-  price_cents = excluded.price_cents, is_active = excluded.is_active;
+  price_cents = excluded.price_cents, is_active = excluded.is_active, pack_size = excluded.pack_size,
+  pack_validity_days = excluded.pack_validity_days;

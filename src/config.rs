@@ -137,6 +137,9 @@ pub struct BookingLimits {
     pub max_upcoming: u32,
     /// How far ahead a session may start (`BOOKING_HORIZON_DAYS`).
     pub horizon_days: u32,
+    /// A pack's session cancelled more than this many hours before its start gives its credit
+    /// back (`PACK_REFUND_HOURS`).
+    pub pack_refund_hours: u32,
 }
 
 impl Default for BookingLimits {
@@ -144,6 +147,7 @@ impl Default for BookingLimits {
         Self {
             max_upcoming: 20,
             horizon_days: 180,
+            pack_refund_hours: 24,
         }
     }
 }
@@ -302,6 +306,12 @@ fn booking_limits(get: &impl Fn(&str) -> Option<String>) -> Result<BookingLimits
             defaults.max_upcoming,
         )?,
         horizon_days: count(get, "BOOKING_HORIZON_DAYS", 1..=3650, defaults.horizon_days)?,
+        pack_refund_hours: count(
+            get,
+            "PACK_REFUND_HOURS",
+            0..=8760,
+            defaults.pack_refund_hours,
+        )?,
     })
 }
 
@@ -658,7 +668,8 @@ mod tests {
             config(&pairs).limits,
             Ok(BookingLimits {
                 max_upcoming: 5,
-                horizon_days: 30
+                horizon_days: 30,
+                pack_refund_hours: 24,
             })
         );
         for bad in ["0", "-1", "many", "99999"] {

@@ -78,6 +78,17 @@ pub enum AppError {
     RecordingExpired,
     #[error("the requested range is outside the recording")]
     RangeNotSatisfiable { size: u64 },
+    /// One session of a pack purchase is refused: the pack is not bought.
+    #[error("session {index} of the pack: {error}")]
+    PackSession { index: usize, error: BookingError },
+    #[error("no such pack")]
+    PackNotFound,
+    #[error("every session of this pack is booked")]
+    PackExhausted,
+    #[error("this pack has expired")]
+    PackExpired,
+    #[error("this pack is cancelled")]
+    PackCancelled,
     #[error("internal error")]
     Internal(String),
 }
@@ -120,6 +131,10 @@ impl AppError {
             AppError::RecordingNotFound => 404,
             AppError::RecordingExpired => 410,
             AppError::RangeNotSatisfiable { .. } => 416,
+            AppError::PackSession { error, .. } => AppError::from(error.clone()).status(),
+            AppError::PackNotFound => 404,
+            AppError::PackExhausted => 409,
+            AppError::PackExpired | AppError::PackCancelled => 410,
             AppError::WebhookNotConfigured(_) => 503,
             AppError::NotFound
             | AppError::ReservationNotFound
@@ -145,7 +160,11 @@ impl AppError {
                 | B::SelfBooking
                 | B::StartTooFar { .. }
                 | B::TooManyUpcoming { .. }
-                | B::DurationMismatch { .. } => 422,
+                | B::DurationMismatch { .. }
+                | B::PackOffer
+                | B::NotAPack
+                | B::TooManySessions { .. }
+                | B::AfterPackExpiry { .. } => 422,
             },
             AppError::NotACoach => 403,
             AppError::NotOpenYet { .. } => 409,
@@ -168,6 +187,11 @@ impl AppError {
             AppError::RecordingNotFound => "recording_not_found",
             AppError::RecordingExpired => "recording_expired",
             AppError::RangeNotSatisfiable { .. } => "range_not_satisfiable",
+            AppError::PackSession { error, .. } => AppError::from(error.clone()).code(),
+            AppError::PackNotFound => "pack_not_found",
+            AppError::PackExhausted => "pack_exhausted",
+            AppError::PackExpired => "pack_expired",
+            AppError::PackCancelled => "pack_cancelled",
             AppError::NotFound => "not_found",
             AppError::ReservationNotFound => "reservation_not_found",
             AppError::MethodNotAllowed { .. } => "method_not_allowed",
@@ -194,6 +218,10 @@ impl AppError {
                 B::SelfBooking => "cannot_book_self",
                 B::DurationMismatch { .. } => "duration_mismatch",
                 B::SlotTaken => "slot_taken",
+                B::PackOffer => "pack_offer",
+                B::NotAPack => "not_a_pack",
+                B::TooManySessions { .. } => "too_many_sessions",
+                B::AfterPackExpiry { .. } => "after_pack_expiry",
             },
             AppError::NotACoach => "not_a_coach",
             AppError::CoachNotFound => "coach_not_found",
@@ -286,6 +314,27 @@ impl AppError {
             AppError::RangeNotSatisfiable { size } => {
                 extra.insert("size".into(), json!(size));
             }
+            AppError::PackSession { index, error } => {
+                extra.extend(AppError::from(error.clone()).details());
+                extra.insert("index".into(), json!(index));
+                if !extra.contains_key("field")
+                    && matches!(
+                        error,
+                        BookingError::StartInPast | BookingError::StartTooFar { .. }
+                    )
+                {
+                    extra.insert(
+                        "field".into(),
+                        json!(format!("sessions[{index}].startDate")),
+                    );
+                }
+            }
+            AppError::Booking(BookingError::TooManySessions { size }) => {
+                extra.insert("limit".into(), json!(size));
+            }
+            AppError::Booking(BookingError::AfterPackExpiry { expires_at }) => {
+                extra.insert("expiresAt".into(), json!(time::format(*expires_at)));
+            }
             AppError::DailyNotConfigured(
                 ConfigError::Missing(name) | ConfigError::Invalid { name, .. },
             )
@@ -337,6 +386,12 @@ pub fn examples() -> Vec<AppError> {
             got: 30,
         },
         BookingError::SlotTaken,
+        BookingError::PackOffer,
+        BookingError::NotAPack,
+        BookingError::TooManySessions { size: 5 },
+        BookingError::AfterPackExpiry {
+            expires_at: from_unix(0),
+        },
     ];
     let mut all = vec![
         AppError::Unauthenticated(AuthError::Missing),
@@ -382,6 +437,14 @@ pub fn examples() -> Vec<AppError> {
         AppError::RecordingNotFound,
         AppError::RecordingExpired,
         AppError::RangeNotSatisfiable { size: 1 },
+        AppError::PackSession {
+            index: 1,
+            error: BookingError::SlotTaken,
+        },
+        AppError::PackNotFound,
+        AppError::PackExhausted,
+        AppError::PackExpired,
+        AppError::PackCancelled,
         AppError::Internal("x".into()),
     ];
     all.extend(booking.into_iter().map(AppError::Booking));
@@ -420,6 +483,11 @@ pub fn examples() -> Vec<AppError> {
             | AppError::RecordingNotFound
             | AppError::RecordingExpired
             | AppError::RangeNotSatisfiable { .. }
+            | AppError::PackSession { .. }
+            | AppError::PackNotFound
+            | AppError::PackExhausted
+            | AppError::PackExpired
+            | AppError::PackCancelled
             | AppError::Internal(_) => {}
         }
     }

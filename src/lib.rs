@@ -95,6 +95,12 @@ enum Route {
     DailyWebhook,
     Recordings,
     Notifications,
+    BuyPack,
+    ShowPack,
+    BookPackSession,
+    CancelPack,
+    PlayerPacks,
+    CoachPacks,
     Recording,
 }
 
@@ -114,6 +120,12 @@ const ROUTES: &[(Method, &str, Route)] = {
         ),
         (Get, "/api/player/sessions", Route::PlayerSessions),
         (Get, "/api/coach/sessions", Route::CoachSessions),
+        (Get, "/api/player/packs", Route::PlayerPacks),
+        (Get, "/api/coach/packs", Route::CoachPacks),
+        (Post, "/packs", Route::BuyPack),
+        (Get, "/packs/{id}", Route::ShowPack),
+        (Post, "/packs/{id}/sessions", Route::BookPackSession),
+        (Post, "/packs/{id}/cancel", Route::CancelPack),
         (Post, "/reservations", Route::Book),
         (Get, "/reservations/{id}", Route::Show),
         (Patch, "/reservations/{id}", Route::Reschedule),
@@ -253,7 +265,10 @@ async fn fetch(req: Request, env: Env, runtime: Context) -> Result<Response> {
         Err(e) if method == "OPTIONS" => options(e),
         Err(e) => http::error_response(&e),
         Ok((route, params)) => {
-            let body_optional = matches!(route, Route::Cancel | Route::DevLogout | Route::DevJobs);
+            let body_optional = matches!(
+                route,
+                Route::Cancel | Route::CancelPack | Route::DevLogout | Route::DevJobs
+            );
             // Daily's webhooks come from its servers, signed: not a browser's request.
             let writes = matches!(method.as_str(), "POST" | "PATCH")
                 && !matches!(route, Route::DailyWebhook);
@@ -291,6 +306,12 @@ async fn dispatch(route: Route, req: Request, ctx: Ctx) -> Result<Response> {
         Route::Recordings => respond(api::recordings::list(req, ctx)).await,
         Route::Recording => respond(api::recordings::open(req, ctx)).await,
         Route::Notifications => respond(api::notifications::list(req, ctx)).await,
+        Route::BuyPack => respond(api::packs::buy(req, ctx)).await,
+        Route::ShowPack => respond(api::packs::show(req, ctx)).await,
+        Route::BookPackSession => respond(api::packs::book(req, ctx)).await,
+        Route::CancelPack => respond(api::packs::cancel(req, ctx)).await,
+        Route::PlayerPacks => respond(api::packs::list(req, ctx, false)).await,
+        Route::CoachPacks => respond(api::packs::list(req, ctx, true)).await,
     }?;
     if instrument {
         // Exact when requests do not overlap in the isolate, as in the benchmark's probes.

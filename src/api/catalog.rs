@@ -17,6 +17,9 @@ struct OfferView {
     duration_minutes: i64,
     price_cents: i64,
     currency: String,
+    /// For a pack: its sessions, and the days to book them in; `null` for a single session.
+    pack_size: Option<i64>,
+    pack_validity_days: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -50,6 +53,8 @@ pub async fn offers(_req: Request, ctx: Ctx) -> Result<Response, AppError> {
                     id: o.id,
                     title: o.title,
                     duration_minutes: o.duration_minutes,
+                    pack_size: o.pack_size,
+                    pack_validity_days: o.pack_validity_days,
                     price_cents: o.price_cents,
                     currency: o.currency,
                 })

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod dev;
 pub mod me;
 pub mod notifications;
+pub mod packs;
 pub mod page;
 pub mod recordings;
 mod replay;

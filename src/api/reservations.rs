@@ -87,7 +87,8 @@ pub async fn cancel(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
         return Err(AppError::SessionEnded);
     }
     let db = db::database(&ctx.env)?;
-    if reservations::cancel(&db, &row.id, now, mail::queueing(config)).await? {
+    let refund_hours = ctx.limits()?.pack_refund_hours;
+    if reservations::cancel(&db, &row.id, now, mail::queueing(config), refund_hours).await? {
         mail::deliver_soon(&ctx, row.id.clone());
     }
     match &config.daily {

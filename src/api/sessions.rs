@@ -44,8 +44,18 @@ struct SessionView {
     rescheduled_at: Option<Instant>,
     opens_at: Instant,
     closes_at: Instant,
+    /// The pack this session belongs to, if any, and its place in it.
+    pack_id: Option<String>,
+    pack_session: Option<PackSession>,
     #[serde(flatten)]
     call: CallView,
+}
+
+/// "Session 2/5": the session's rank among its pack's live sessions by start, and the pack's size.
+#[derive(Serialize)]
+struct PackSession {
+    index: i64,
+    of: i64,
 }
 
 #[derive(Serialize)]
@@ -83,6 +93,11 @@ fn view(row: SessionRow, role: Role) -> SessionView {
         rescheduled_at: r.rescheduled_at,
         opens_at: window.opens_at,
         closes_at: window.closes_at,
+        pack_session: row
+            .pack_index
+            .zip(row.pack_size)
+            .map(|(index, of)| PackSession { index, of }),
+        pack_id: row.pack_id,
     }
 }
 

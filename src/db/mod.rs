@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod idempotency;
 pub mod meetings;
 pub mod outbox;
+pub mod packs;
 pub mod reservations;
 pub mod users;
 

@@ -118,42 +118,14 @@ pub async fn insert_if_free(
     mail: Option<u32>,
 ) -> Result<Inserted, AppError> {
     let now = guard.now;
-    let claimed_by_this_request = match key {
-        Some(_) => {
-            "AND EXISTS (SELECT 1 FROM idempotency_keys k
-                         WHERE k.user_id = ?4 AND k.key = ?8 AND k.reservation_id = ?1)"
-        }
-        None => "AND ?8 IS NULL",
-    };
-    let sql = format!(
-        "INSERT INTO reservations
-           (id, announcement_id, coach_id, player_id, start_at, end_at, status, created_at)
-         SELECT ?1, a.id, a.coach_id, ?4, ?5, ?6, 'confirmed', ?7
-         FROM announcements a JOIN coaches c ON c.id = a.coach_id
-         WHERE a.id = ?2 AND a.coach_id = ?3 AND a.is_active = 1
-           AND a.duration_minutes * 60 = ?6 - ?5
-           AND c.user_id <> ?4
-           {claimed_by_this_request}
-           AND (SELECT COUNT(*) FROM reservations u
-                WHERE u.player_id = ?4 AND u.status = 'confirmed' AND u.end_at > ?7) < ?9
-           AND NOT EXISTS (
-             SELECT 1 FROM reservations r
-             WHERE r.status <> 'cancelled' AND r.start_at < ?6 AND r.end_at > ?5
-               AND (r.coach_id = ?3 OR r.player_id = ?4 OR r.player_id = c.user_id
-                    OR r.coach_id IN (SELECT id FROM coaches WHERE user_id = ?4)))"
-    );
-    let insert = query!(
+    let insert = guarded_insert(
         db,
-        &sql,
-        id.to_string(),
-        booking.announcement_id.as_str(),
-        booking.coach_id.as_str(),
+        &id.to_string(),
+        booking,
         player.user_id.as_str(),
-        booking.slot.start().timestamp(),
-        booking.slot.end().timestamp(),
-        now.timestamp(),
+        guard,
         key.map(|(k, _)| k.as_str()),
-        guard.max_upcoming
+        None,
     )?;
     let mut statements = Vec::with_capacity(3);
     if let Some((k, hash)) = key {
@@ -170,6 +142,71 @@ pub async fn insert_if_free(
         reservation: results.get(inserted) == Some(&1),
         claimed: key.is_none() || results.first() == Some(&1),
     })
+}
+
+/// The guarded insert of one booking (see [`insert_if_free`]). With an Idempotency-Key, only
+/// under its claim by reservation `id`. A single booking is refused for a pack offer; a session
+/// of pack `pack` needs that pack active, the player's, unexpired at the slot's end, and with a
+/// credit left.
+pub fn guarded_insert(
+    db: &D1Database,
+    id: &str,
+    booking: &NewBooking,
+    player: &str,
+    guard: Guard,
+    key: Option<&str>,
+    pack: Option<&str>,
+) -> Result<D1PreparedStatement, AppError> {
+    let claimed_by_this_request = match key {
+        Some(_) => {
+            "AND EXISTS (SELECT 1 FROM idempotency_keys k
+                         WHERE k.user_id = ?4 AND k.key = ?8 AND k.reservation_id = ?1)"
+        }
+        None => "AND ?8 IS NULL",
+    };
+    let offer_kind = match pack {
+        None => "AND ?10 IS NULL AND a.pack_size IS NULL",
+        Some(_) => {
+            "AND a.pack_size IS NOT NULL
+             AND EXISTS (SELECT 1 FROM packs p
+                         WHERE p.id = ?10 AND p.player_id = ?4 AND p.status = 'active'
+                           AND p.announcement_id = a.id AND ?6 <= p.expires_at
+                           AND (SELECT COUNT(*) FROM reservations q
+                                WHERE q.pack_id = p.id AND q.pack_credit = 1) < p.pack_size)"
+        }
+    };
+    let sql = format!(
+        "INSERT INTO reservations
+           (id, announcement_id, coach_id, player_id, start_at, end_at, status, created_at, pack_id)
+         SELECT ?1, a.id, a.coach_id, ?4, ?5, ?6, 'confirmed', ?7, ?10
+         FROM announcements a JOIN coaches c ON c.id = a.coach_id
+         WHERE a.id = ?2 AND a.coach_id = ?3 AND a.is_active = 1
+           AND a.duration_minutes * 60 = ?6 - ?5
+           AND c.user_id <> ?4
+           {claimed_by_this_request}
+           {offer_kind}
+           AND (SELECT COUNT(*) FROM reservations u
+                WHERE u.player_id = ?4 AND u.status = 'confirmed' AND u.end_at > ?7) < ?9
+           AND NOT EXISTS (
+             SELECT 1 FROM reservations r
+             WHERE r.status <> 'cancelled' AND r.start_at < ?6 AND r.end_at > ?5
+               AND (r.coach_id = ?3 OR r.player_id = ?4 OR r.player_id = c.user_id
+                    OR r.coach_id IN (SELECT id FROM coaches WHERE user_id = ?4)))"
+    );
+    Ok(query!(
+        db,
+        &sql,
+        id,
+        booking.announcement_id.as_str(),
+        booking.coach_id.as_str(),
+        player,
+        booking.slot.start().timestamp(),
+        booking.slot.end().timestamp(),
+        guard.now.timestamp(),
+        key,
+        guard.max_upcoming,
+        pack
+    )?)
 }
 
 /// The columns of a [`ReservationRow`], from [`RESERVATION_TABLES`].
@@ -238,6 +275,35 @@ pub async fn count_upcoming(
     )?)
     .await?;
     Ok(row.map_or(0, |c| c.n))
+}
+
+/// Whether the coach (`coach_id`, user `coach_user`) or `player` already has a live session
+/// overlapping `slot`: the check of the guarded insert, alone, to say which slot was taken.
+pub async fn slot_taken(
+    db: &D1Database,
+    coach_id: &str,
+    coach_user: &str,
+    player: &str,
+    slot: &Slot,
+) -> Result<bool, AppError> {
+    #[derive(Deserialize)]
+    struct Count {
+        n: i64,
+    }
+    let row = super::first::<Count>(query!(
+        db,
+        "SELECT COUNT(*) AS n FROM reservations r
+         WHERE r.status <> 'cancelled' AND r.start_at < ?5 AND r.end_at > ?4
+           AND (r.coach_id = ?1 OR r.player_id = ?3 OR r.player_id = ?2
+                OR r.coach_id IN (SELECT id FROM coaches WHERE user_id = ?3))",
+        coach_id,
+        coach_user,
+        player,
+        slot.start().timestamp(),
+        slot.end().timestamp()
+    )?)
+    .await?;
+    Ok(row.is_some_and(|c| c.n > 0))
 }
 
 /// Records the Daily room of a live reservation as `ready`, if the reservation still has the
@@ -320,22 +386,27 @@ pub async fn record_room_deleted(db: &D1Database, id: &str) -> Result<(), AppErr
 }
 
 /// Cancels a confirmed reservation, with mail (`Some(reminder minutes)`) its notices queued and
-/// its reminders disarmed in the same batch; `false` if it was not confirmed any more.
+/// its reminders disarmed in the same batch; `false` if it was not confirmed any more. A pack's
+/// session cancelled more than `refund_hours` before its start gives its credit back.
 pub async fn cancel(
     db: &D1Database,
     id: &str,
     now: Instant,
     mail: Option<u32>,
+    refund_hours: u32,
 ) -> Result<bool, AppError> {
     let change = uuid::Uuid::new_v4().to_string();
     let mut statements = vec![query!(
         db,
         "UPDATE reservations SET status = 'cancelled', cancelled_at = ?2, video_retry_at = 0,
-             ics_sequence = ics_sequence + 1, changed_by = ?3
+             ics_sequence = ics_sequence + 1, changed_by = ?3,
+             pack_credit = CASE WHEN pack_id IS NOT NULL AND start_at - ?2 > ?4 * 3600 THEN 0
+                                ELSE pack_credit END
          WHERE id = ?1 AND status = 'confirmed'",
         id,
         now.timestamp(),
-        &change
+        &change,
+        refund_hours
     )?];
     statements.extend(outbox::cancelled(db, id, &change, now, mail)?);
     Ok(super::batch(db, statements).await?.first() == Some(&1))
@@ -435,6 +506,9 @@ pub struct SessionRow {
     pub discord_channel_url: Option<String>,
     pub counterpart_id: String,
     pub counterpart_name: String,
+    pub pack_id: Option<String>,
+    pub pack_index: Option<i64>,
+    pub pack_size: Option<i64>,
 }
 
 /// One page of a user's sessions in one role, each with the other participant, in the order of
@@ -458,7 +532,13 @@ pub async fn list_for(
     };
     let sql = format!(
         "SELECT {}, a.title AS announcement_title, r.discord_channel_url,
-                cp.id AS counterpart_id, cp.name AS counterpart_name
+                cp.id AS counterpart_id, cp.name AS counterpart_name, r.pack_id,
+                CASE WHEN r.pack_id IS NULL THEN NULL ELSE
+                  (SELECT COUNT(*) FROM reservations q
+                   WHERE q.pack_id = r.pack_id AND q.status <> 'cancelled'
+                     AND (q.start_at < r.start_at OR (q.start_at = r.start_at AND q.id <= r.id)))
+                END AS pack_index,
+                (SELECT pk.pack_size FROM packs pk WHERE pk.id = r.pack_id) AS pack_size
          FROM {}
          JOIN announcements a ON a.id = r.announcement_id
          JOIN users cp ON {counterpart}

@@ -34,6 +34,14 @@ pub enum BookingError {
     DurationMismatch { expected: i64, got: i64 },
     #[error("the coach or the player already has a session at this time")]
     SlotTaken,
+    #[error("this announcement is a pack: buy it with POST /packs")]
+    PackOffer,
+    #[error("this announcement is not a pack")]
+    NotAPack,
+    #[error("a pack of this announcement holds at most {size} sessions")]
+    TooManySessions { size: i64 },
+    #[error("the session must end before the pack expires, at {expires_at}")]
+    AfterPackExpiry { expires_at: Instant },
 }
 
 /// `POST /reservations` body, as sent.
@@ -46,10 +54,10 @@ struct BookingBody {
     end_date: Option<String>,
 }
 
-/// `{"startDate", "endDate"}`, in a booking or a reschedule.
+/// `{"startDate", "endDate"}`, in a booking, a reschedule or a pack.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SlotBody {
+pub struct SlotBody {
     start_date: Option<String>,
     end_date: Option<String>,
 }
@@ -83,6 +91,8 @@ pub struct Offer {
     pub coach_user_id: String,
     pub duration_minutes: i64,
     pub active: bool,
+    /// Sessions per pack and days to book them, for a pack offer.
+    pub pack: Option<(i64, i64)>,
 }
 
 fn id<T>(
@@ -171,8 +181,20 @@ impl NewBooking {
     }
 
     /// Rules that need the offer: it exists, belongs to the coach, is active, is not the
-    /// player's own, and lasts exactly as long as the slot.
+    /// player's own, lasts exactly as long as the slot, and (for a single booking) is not a pack.
     pub fn check_offer(&self, offer: Option<&Offer>, player: &UserId) -> Result<(), BookingError> {
+        if offer.is_some_and(|o| o.pack.is_some()) {
+            return Err(BookingError::PackOffer);
+        }
+        self.check_session(offer, player)
+    }
+
+    /// The rules of [`Self::check_offer`] but the last: those of each session of a pack.
+    pub fn check_session(
+        &self,
+        offer: Option<&Offer>,
+        player: &UserId,
+    ) -> Result<(), BookingError> {
         let offer = offer.ok_or(BookingError::AnnouncementNotFound)?;
         if offer.coach_id != self.coach_id.as_str() {
             return Err(BookingError::CoachMismatch);
@@ -225,7 +247,22 @@ mod tests {
             coach_user_id: "usr_coach_demo".into(),
             duration_minutes: 60,
             active: true,
+            pack: None,
         }
+    }
+
+    #[test]
+    fn a_pack_offer_is_not_booked_alone_but_its_sessions_follow_the_same_rules() {
+        let booking = NewBooking::try_from(&body()).unwrap();
+        let pack = Offer {
+            pack: Some((5, 90)),
+            ..offer()
+        };
+        assert_eq!(
+            booking.check_offer(Some(&pack), &player()),
+            Err(BookingError::PackOffer)
+        );
+        assert_eq!(booking.check_session(Some(&pack), &player()), Ok(()));
     }
 
     fn player() -> UserId {

@@ -7,6 +7,7 @@ pub mod ids;
 pub mod input;
 pub mod listing;
 pub mod locale;
+pub mod pack;
 pub mod reservation;
 pub mod time;
 pub mod webhook;

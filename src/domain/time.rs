@@ -85,6 +85,11 @@ impl Slot {
     pub fn minutes(&self) -> i64 {
         self.length().num_minutes()
     }
+
+    /// Whether the two slots share any time (touching ends do not).
+    pub fn overlaps(&self, other: &Slot) -> bool {
+        self.start < other.end && other.start < self.end
+    }
 }
 
 #[cfg(test)]

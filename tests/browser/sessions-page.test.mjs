@@ -209,6 +209,50 @@ describe('sessions page', () => {
     assert.deepEqual(coach.problems, []);
     await coach.context.close();
     await player.context.close();
+    // The demo coach's calendar is free again for the pack test, which also joins now.
+    assert.equal((await worker.request(`/reservations/${open.id}/cancel`, { as: demo.player, method: 'POST' })).status, 200);
+  });
+
+  test('a player buys the demo pack with the form, sees its sessions grouped, and joins the second', async () => {
+    const player = newPlayer({ name: 'Ana Pack' });
+    const { page, context, problems } = await openPage(browser, worker, { user: player });
+    await page.goto(worker.url);
+    await page.locator('#book-form').waitFor();
+    await page.selectOption('#book-offer', 'ann_demo_pack5');
+    assert.equal(await page.locator('#book-pack-hint').isVisible(), true);
+    assert.match(await page.locator('#book-pack-hint').textContent(), /^Pack de 5 sessions/);
+    // The first booking buys the pack: a session on this test's own day of the demo calendar.
+    const { date: soonDate, time: soonTime } = await page.evaluate(() => ({
+      date: document.getElementById('book-date').value, time: document.getElementById('book-time').value,
+    }));
+    await page.fill('#book-date', new Date(demoDay()).toISOString().slice(0, 10));
+    await page.fill('#book-time', '10:00');
+    await page.click('#book-form button[type=submit]');
+    const pack = page.locator('[data-list="player"] .pack');
+    await eventually(async () => (await pack.locator('.session').count()) === 1, { what: 'the pack and its first session' });
+    assert.match(await pack.locator('.pack-remaining').textContent(), /^4 sessions restantes sur 5 · à réserver avant le /);
+    // The second uses the pack: now, so that it can be joined.
+    await page.selectOption('#book-offer', 'ann_demo_pack5');
+    await page.fill('#book-date', soonDate);
+    await page.fill('#book-time', soonTime);
+    await page.click('#book-form button[type=submit]');
+    await eventually(async () => (await pack.locator('.session').count()) === 2, { what: 'the second session in the pack' });
+    assert.match(await page.locator('.form-message').textContent(), /^Session réservée dans votre pack : Pack 5 revues de mains/);
+    assert.match(await pack.locator('.pack-remaining').textContent(), /^3 sessions restantes sur 5/);
+    assert.equal(await pack.locator('h3').textContent(), 'Pack 5 revues de mains avec Camille Martin');
+    const second = pack.locator('.session').first();
+    assert.equal(await second.locator('.pack-index').textContent(), 'Session 1/5');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'pack-list.png'), fullPage: true });
+    // Sessions are listed by start: the one starting now comes first, and is "session 1/5".
+    await second.locator('button.join').click();
+    const dialog = page.locator('#call-dialog');
+    await eventually(async () => (await dialog.getAttribute('data-state')) === 'joined', { what: 'joined the pack session' });
+    const id = await second.getAttribute('data-session-id');
+    const view = (await worker.request(`/reservations/${id}`, { as: player })).body;
+    assert.equal(await frame(page).locator('main#room').getAttribute('data-room'), view.dailyRoomName);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'pack.png') });
+    assert.deepEqual(problems, []);
+    await context.close();
   });
 
   test('the link in a confirmation e-mail opens the page on that session, ready to join', async () => {
@@ -716,7 +760,7 @@ describe('the booking form, a development tool', () => {
     assert.equal(await page.locator('.booking .status').textContent(), 'avec Camille Martin');
     assert.deepEqual(
       (await page.locator('#book-offer option').allTextContents()).sort(),
-      ['Coaching cash game NL50 · 90 min', 'Revue de mains MTT · 60 min'],
+      ['Coaching cash game NL50 · 90 min', 'Pack 5 revues de mains · 60 min', 'Revue de mains MTT · 60 min'],
     );
     assert.equal(await page.locator('.empty').textContent(), 'Aucune session pour l’instant. Réservez-en une ci-dessous.');
     assert.deepEqual(problems, []);
