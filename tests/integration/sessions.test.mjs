@@ -45,6 +45,8 @@ describe('session lists', () => {
       opensAt: new Date((unix(sooner.startDate) - 15 * 60) * 1000).toISOString().replace('.000Z', 'Z'),
       closesAt: new Date((unix(sooner.endDate) + 30 * 60) * 1000).toISOString().replace('.000Z', 'Z'),
       meetingStatus: 'not_started',
+      packId: null,
+      packSession: null,
       meetingStartedAt: null,
       meetingEndedAt: null,
       attendance: { coach: null, player: null },
@@ -227,8 +229,9 @@ describe('the sessions page support', () => {
       coachId: 'coach_demo',
       coachName: 'Camille Martin',
       announcements: [
-        { id: 'ann_demo_60', title: 'Revue de mains MTT', durationMinutes: 60, priceCents: 6000, currency: 'EUR' },
-        { id: 'ann_demo_90', title: 'Coaching cash game NL50', durationMinutes: 90, priceCents: 9000, currency: 'EUR' },
+        { id: 'ann_demo_60', title: 'Revue de mains MTT', durationMinutes: 60, priceCents: 6000, currency: 'EUR', packSize: null, packValidityDays: null },
+        { id: 'ann_demo_pack5', title: 'Pack 5 revues de mains', durationMinutes: 60, priceCents: 25000, currency: 'EUR', packSize: 5, packValidityDays: 90 },
+        { id: 'ann_demo_90', title: 'Coaching cash game NL50', durationMinutes: 90, priceCents: 9000, currency: 'EUR', packSize: null, packValidityDays: null },
       ],
     });
     const coach = await newCoach(worker);
