@@ -48,12 +48,20 @@ class ApiError extends Error {
   }
 }
 
+/**
+ * The newest D1 bookmark the API answered: sent back with every request, so that a read served
+ * by a database replica is never older than what this page has already seen or written.
+ */
+let d1Bookmark = null;
+
 async function api(path, { method = 'GET', body } = {}) {
+  const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+  if (d1Bookmark) headers['x-d1-bookmark'] = d1Bookmark;
   let res;
   try {
     res = await fetch(path, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store',
@@ -61,6 +69,9 @@ async function api(path, { method = 'GET', body } = {}) {
   } catch {
     throw new ApiError(0, null);
   }
+  const bookmark = res.headers.get('x-d1-bookmark');
+  // Bookmarks compare as text: keep the newest, whatever order the answers come back in.
+  if (bookmark && (!d1Bookmark || bookmark > d1Bookmark)) d1Bookmark = bookmark;
   const data = await res.json().catch(() => null);
   if (!res.ok) throw new ApiError(res.status, data?.error);
   return data;

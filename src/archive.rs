@@ -17,14 +17,15 @@ use futures_util::future::{join, select, Either};
 use wasm_bindgen_futures::JsFuture;
 use worker::worker_sys::FixedLengthStream;
 use worker::{
-    console_log, console_warn, js_sys, AbortController, Bucket, D1Database, Data, Delay, Env,
-    Fetch, HttpMetadata, Method, Request, RequestInit, RequestRedirect, ResponseBody, Url,
+    console_log, console_warn, js_sys, AbortController, Bucket, Data, Delay, Env, Fetch,
+    HttpMetadata, Method, Request, RequestInit, RequestRedirect, ResponseBody, Url,
 };
 
 use crate::config::{ArchivePolicy, DailyConfig};
 use crate::daily::api::DailyError;
 use crate::daily::client::DailyClient;
 use crate::db::archive::{self, ArchiveStatus, Claimed};
+use crate::db::Db;
 use crate::domain::time::Instant;
 use crate::error::AppError;
 
@@ -94,7 +95,7 @@ impl From<worker::wasm_bindgen::JsValue> for CopyError {
 /// when so configured.
 pub async fn run(
     env: &Env,
-    db: &D1Database,
+    db: &Db,
     daily: &DailyConfig,
     policy: &ArchivePolicy,
     now: Instant,
@@ -143,7 +144,7 @@ pub async fn run(
 /// Records a failed attempt and removes whatever it may have left in the bucket, if this run
 /// still holds the copy (another run that took it over may have stored it whole since).
 async fn failed(
-    db: &D1Database,
+    db: &Db,
     bucket: &Bucket,
     claimed: &Claimed,
     claim: &str,
@@ -279,12 +280,7 @@ fn metadata(claimed: &Claimed, length: u64) -> HashMap<String, String> {
 }
 
 /// Deletes the objects of recordings started before `oldest`, and marks them expired.
-async fn purge(
-    db: &D1Database,
-    bucket: &Bucket,
-    oldest: Instant,
-    now: Instant,
-) -> Result<usize, AppError> {
+async fn purge(db: &Db, bucket: &Bucket, oldest: Instant, now: Instant) -> Result<usize, AppError> {
     let due = archive::past_retention(db, oldest, now, PURGE_BATCH).await?;
     let mut expired = 0;
     for recording in due {
@@ -306,7 +302,7 @@ async fn purge(
 
 /// Deletes archived recordings at Daily, stopping at the first failure.
 async fn delete_at_daily(
-    db: &D1Database,
+    db: &Db,
     client: &DailyClient<'_>,
     now: Instant,
 ) -> Result<usize, AppError> {

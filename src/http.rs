@@ -241,14 +241,38 @@ fn cors_headers(origin: &str) -> [(&'static str, String); 6] {
         ),
         (
             "Access-Control-Allow-Headers",
-            "Authorization, Content-Type, Idempotency-Key".into(),
+            "Authorization, Content-Type, Idempotency-Key, X-D1-Bookmark".into(),
         ),
         (
             "Access-Control-Expose-Headers",
-            "Location, Retry-After, Idempotent-Replayed".into(),
+            "Location, Retry-After, Idempotent-Replayed, X-D1-Bookmark".into(),
         ),
         ("Vary", "Origin".into()),
     ]
+}
+
+/// The cookie that may carry a D1 bookmark, for clients that keep it as a cookie.
+pub const BOOKMARK_COOKIE: &str = "edgemy_d1_bookmark";
+
+/// The D1 bookmark a client sends back (`X-D1-Bookmark`, else the `edgemy_d1_bookmark`
+/// cookie), if it is shaped as D1 writes them (`00000085-0000024c-00004e25-` and 32 more hex
+/// digits). Anything else is ignored, as if none was sent.
+pub fn d1_bookmark(req: &Request) -> Option<String> {
+    let headers = req.headers();
+    let sent = headers.get("X-D1-Bookmark").ok().flatten().or_else(|| {
+        let cookies = headers.get("Cookie").ok()??;
+        cookies.split(';').find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == BOOKMARK_COOKIE).then(|| value.to_owned())
+        })
+    })?;
+    let sent = sent.trim();
+    let parts: Vec<&str> = sent.split('-').collect();
+    let shaped = parts.iter().map(|p| p.len()).eq([8, 8, 8, 32])
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()));
+    shaped.then(|| sent.to_owned())
 }
 
 /// The session token: `Authorization: Bearer …` first, else the `edgemy_session` cookie.

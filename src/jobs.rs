@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use worker::{console_error, console_log, console_warn, D1Database, Delay, Env};
+use worker::{console_error, console_log, console_warn, Delay, Env};
 
 use crate::archive;
 use crate::booking::idempotency::RETENTION_SECONDS;
@@ -16,6 +16,7 @@ use crate::config::{Config, DailyConfig};
 use crate::daily::api::{DailyError, Meeting, Recording};
 use crate::daily::client::DailyClient;
 use crate::db::reservations::{self, ReservationRow};
+use crate::db::Db;
 use crate::db::{self, idempotency, meetings};
 use crate::domain::time::Instant;
 use crate::domain::webhook::{Effect, Presence};
@@ -47,7 +48,7 @@ pub struct Report {
 /// after `max_attempts` (never, without one) or at once when Daily refuses the request.
 /// `true` when Daily is struggling and the run should stop there.
 async fn failed(
-    db: &D1Database,
+    db: &Db,
     row: &ReservationRow,
     e: &DailyError,
     what: &str,
@@ -116,7 +117,7 @@ pub async fn run(env: &Env, config: &Config, now: Instant) -> Result<Report, App
 /// came by webhook: their meetings (attendance) and recordings. What webhooks already recorded
 /// stays; the rest is filled in, so the two converge on the same rows.
 async fn poll_sessions(
-    db: &D1Database,
+    db: &Db,
     daily: &DailyConfig,
     now: Instant,
     report: &mut Report,
@@ -190,7 +191,7 @@ fn recording_effect(room: &str, recording: &Recording) -> Option<Effect> {
 
 /// Creates or moves the rooms that are due, stopping at the first transient failure.
 async fn heal_rooms(
-    db: &D1Database,
+    db: &Db,
     daily: &DailyConfig,
     now: Instant,
     report: &mut Report,
@@ -211,7 +212,7 @@ async fn heal_rooms(
 /// Deletes the rooms of cancelled reservations, spaced out under Daily's deletion limit,
 /// stopping at the first transient failure.
 async fn delete_rooms(
-    db: &D1Database,
+    db: &Db,
     daily: &DailyConfig,
     now: Instant,
     report: &mut Report,

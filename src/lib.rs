@@ -274,12 +274,47 @@ async fn fetch(req: Request, env: Env, runtime: Context) -> Result<Response> {
                 && !matches!(route, Route::DailyWebhook);
             match writes.then(|| http::check_write(&req, finishing.origin(), body_optional)) {
                 Some(Err(e)) => http::error_response(&e),
-                _ => dispatch(route, req, Ctx::new(env, config, params, runtime)).await,
+                _ => {
+                    let store = api::DbStore::new(db_mode(route), http::d1_bookmark(&req));
+                    let ctx = Ctx::new(env, config, params, runtime, store.clone());
+                    let mut response = dispatch(route, req, ctx).await?;
+                    if let Some(bookmark) = store.bookmark_out() {
+                        response.headers_mut().set("X-D1-Bookmark", &bookmark)?;
+                    }
+                    Ok(response)
+                }
             }
         }
     }?;
     finishing.apply(&mut response)?;
     Ok(response)
+}
+
+/// How a route reaches D1: changes go to the primary; reads that can take a replica a few
+/// seconds behind start from the client's bookmark (README, Reads from the nearest replica);
+/// the rest use the database as it is.
+fn db_mode(route: Route) -> api::DbMode {
+    use api::DbMode::{Primary, Read, Write};
+    match route {
+        Route::Book
+        | Route::Reschedule
+        | Route::Cancel
+        | Route::BuyPack
+        | Route::BookPackSession
+        | Route::CancelPack => Write,
+        Route::Show
+        | Route::DailyToken
+        | Route::Me
+        | Route::PlayerSessions
+        | Route::CoachSessions
+        | Route::Recordings
+        | Route::Recording
+        | Route::Notifications
+        | Route::ShowPack
+        | Route::PlayerPacks
+        | Route::CoachPacks => Read,
+        _ => Primary,
+    }
 }
 
 async fn dispatch(route: Route, req: Request, ctx: Ctx) -> Result<Response> {
@@ -328,6 +363,24 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
+
+    #[test]
+    fn changes_go_to_the_primary_and_only_reads_take_a_replica() {
+        for (method, path, route) in ROUTES {
+            let mode = db_mode(*route);
+            let change = matches!(method, Method::Post | Method::Patch)
+                && !path.starts_with("/dev/")
+                && *path != "/webhooks/daily";
+            if change {
+                assert_eq!(mode, api::DbMode::Write, "{path}");
+            }
+            if mode == api::DbMode::Read {
+                assert!(matches!(method, Method::Get), "{path} reads from a replica");
+            }
+        }
+        assert_eq!(db_mode(Route::DailyToken), api::DbMode::Read);
+        assert_eq!(db_mode(Route::PlayerSessions), api::DbMode::Read);
+    }
 
     fn openapi() -> Value {
         serde_json::from_str(include_str!("../public/openapi.json")).unwrap()

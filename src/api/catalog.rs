@@ -4,7 +4,7 @@ use serde::Serialize;
 use worker::{Request, Response};
 
 use super::Ctx;
-use crate::db::{self, catalog};
+use crate::db::catalog;
 use crate::domain::ids::CoachId;
 use crate::error::AppError;
 use crate::http;
@@ -36,7 +36,7 @@ pub async fn offers(_req: Request, ctx: Ctx) -> Result<Response, AppError> {
         .as_deref()
         .and_then(|raw| CoachId::parse(raw).ok())
         .ok_or(AppError::CoachNotFound)?;
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     let offers = catalog::list_active_offers(&db, &coach).await?;
     let coach_name = match offers.first() {
         Some(o) => o.coach_name.clone(),

@@ -8,7 +8,7 @@ use worker::{Request, Response};
 
 use super::Ctx;
 use crate::auth::{self, Identity};
-use crate::db::{self, users};
+use crate::db::users;
 use crate::domain::ids::UserId;
 use crate::domain::input;
 use crate::domain::locale::Locale;
@@ -60,7 +60,7 @@ struct LoginView {
 
 pub async fn users(_req: Request, ctx: Ctx) -> Result<Response, AppError> {
     ensure_enabled(&ctx)?;
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     let list: Vec<DemoUser> = users::list_users(&db)
         .await?
         .into_iter()
@@ -79,7 +79,7 @@ pub async fn login(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let body: LoginBody = input::from_json(&http::read_json(&mut req).await?)?;
     let user_id = input::required(body.user_id, "userId")?;
     let user_id = UserId::parse(&user_id).map_err(|_| AppError::UnknownDemoUser)?;
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     let user = users::find_user(&db, &user_id)
         .await?
         .ok_or(AppError::UnknownDemoUser)?;

@@ -4,7 +4,7 @@ use serde::Serialize;
 use worker::{Request, Response};
 
 use super::Ctx;
-use crate::db::{self, users};
+use crate::db::users;
 use crate::domain::locale::Locale;
 use crate::error::AppError;
 use crate::http;
@@ -21,7 +21,7 @@ struct MeView {
 
 pub async fn show(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let who = http::identity(&req, &ctx.config, http::now())?;
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     let coach_id = users::find_user(&db, &who.user_id)
         .await?
         .and_then(|u| u.coach_id);

@@ -15,6 +15,7 @@ pub mod tokens;
 pub mod views;
 pub mod webhooks;
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use worker::{console_warn, Env};
@@ -40,6 +41,42 @@ pub struct Ctx {
     pub sub: Option<String>,
     /// The request's runtime context: work that outlives the answer goes to its `wait_until`.
     pub runtime: worker::Context,
+    /// The request's D1 session, made at its first use.
+    pub store: Rc<DbStore>,
+}
+
+/// How a request reaches D1 (see README, Reads from the nearest replica).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbMode {
+    /// The database itself (Daily's webhooks, the development routes, static answers).
+    Primary,
+    /// A session that only reads: any replica at least as recent as the client's bookmark.
+    Read,
+    /// A session on the primary, for a request that writes.
+    Write,
+}
+
+/// A request's D1 session, shared with the router, which answers its bookmark.
+pub struct DbStore {
+    pub mode: DbMode,
+    /// The bookmark the client sent, if well-formed.
+    pub bookmark: Option<String>,
+    pub db: RefCell<Option<Rc<db::Db>>>,
+}
+
+impl DbStore {
+    pub fn new(mode: DbMode, bookmark: Option<String>) -> Rc<Self> {
+        Rc::new(Self {
+            mode,
+            bookmark,
+            db: RefCell::new(None),
+        })
+    }
+
+    /// The session's bookmark once the request has used it.
+    pub fn bookmark_out(&self) -> Option<String> {
+        self.db.borrow().as_ref().and_then(|db| db.bookmark())
+    }
 }
 
 impl Ctx {
@@ -48,6 +85,7 @@ impl Ctx {
         config: Rc<Config>,
         params: Vec<String>,
         runtime: worker::Context,
+        store: Rc<DbStore>,
     ) -> Self {
         let mut params = params
             .into_iter()
@@ -58,7 +96,23 @@ impl Ctx {
             param: params.next().flatten(),
             sub: params.next().flatten(),
             runtime,
+            store,
         }
+    }
+
+    /// The request's database: its D1 session (made at the first call), or the primary.
+    pub fn db(&self) -> Result<Rc<db::Db>, AppError> {
+        if let Some(db) = self.store.db.borrow().as_ref() {
+            return Ok(db.clone());
+        }
+        let store = &self.store;
+        let db = Rc::new(match store.mode {
+            DbMode::Primary => db::database(&self.env)?,
+            DbMode::Read => db::session(&self.env, false, store.bookmark.as_deref())?,
+            DbMode::Write => db::session(&self.env, true, None)?,
+        });
+        *store.db.borrow_mut() = Some(db.clone());
+        Ok(db)
     }
 
     /// The booking limits, or the error that names the misconfigured variable.
@@ -106,7 +160,7 @@ pub async fn reservation_of(ctx: &Ctx, user: &UserId) -> Result<ReservationRow, 
         .as_deref()
         .and_then(ReservationId::parse)
         .ok_or(AppError::ReservationNotFound)?;
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     db::reservations::find_for_participant(&db, id, user)
         .await?
         .ok_or(AppError::ReservationNotFound)

@@ -6,7 +6,6 @@ use worker::{Request, Response};
 
 use super::Ctx;
 use crate::db::outbox::{self, MailKind, MailStatus};
-use crate::db::{self};
 use crate::domain::time::{from_unix, Instant};
 use crate::domain::window::Role;
 use crate::error::AppError;
@@ -33,7 +32,7 @@ struct NotificationList {
 pub async fn list(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let who = http::identity(&req, &ctx.config, http::now())?;
     let reservation = super::reservation_of(&ctx, &who.user_id).await?;
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     let notifications = outbox::mails_to(&db, &reservation.id, who.user_id.as_str())
         .await?
         .into_iter()

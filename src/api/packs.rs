@@ -96,7 +96,7 @@ async fn pack_of(ctx: &Ctx, who: &Identity) -> Result<(PackRow, Vec<PackSessionR
         .and_then(ReservationId::parse)
         .ok_or(AppError::PackNotFound)?
         .to_string();
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     let row = packs::find_for_participant(&db, &id, who.user_id.as_str())
         .await?
         .ok_or(AppError::PackNotFound)?;
@@ -157,7 +157,7 @@ pub async fn buy(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let key = idempotency_key(&req)?;
     let body = http::read_json(&mut req).await?;
     let hash = fingerprint(&body);
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     if let Some(key) = &key {
         if let Some(record) = keys::find(&db, &who.user_id, key).await? {
             return replay(record, &hash);
@@ -213,7 +213,7 @@ async fn stored(
     id: &str,
     who: &Identity,
 ) -> Result<(PackRow, Vec<PackSessionRow>), AppError> {
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     let row = packs::find_for_participant(&db, id, who.user_id.as_str())
         .await?
         .ok_or_else(|| AppError::Internal("a stored pack cannot be read back".into()))?;
@@ -252,7 +252,7 @@ async fn why_refused(
     offer: Option<Offer>,
     guard: Guard,
 ) -> Result<AppError, AppError> {
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     if let Some(key) = key {
         if let Some(record) = keys::find(&db, &who.user_id, key).await? {
             return Ok(match replay(record, hash) {
@@ -290,7 +290,7 @@ async fn why_refused(
 
 /// One Daily room request per new session; one that fails is left to the retries.
 async fn open_rooms(ctx: &Ctx, daily: &DailyConfig, sessions: &[String]) -> Result<(), AppError> {
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     for id in sessions {
         if let Some(row) = reservations::find(&db, id).await? {
             if let Err(e) = rooms::heal(&db, daily, &row).await? {
@@ -327,7 +327,7 @@ pub async fn book(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     if slot.end() > expires_at {
         return Err(BookingError::AfterPackExpiry { expires_at }.into());
     }
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     let offer = catalog::find_offer(&db, &booking.announcement_id).await?;
     booking.check_session(offer.as_ref(), &who.user_id)?;
     let session = uuid::Uuid::new_v4().to_string();
@@ -380,7 +380,7 @@ pub async fn cancel(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     http::read_optional_object(&mut req).await?;
     ctx.limit_writes(&who.user_id).await?;
     let (pack, _) = pack_of(&ctx, &who).await?;
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     let mail = mail::queueing(&ctx.config);
     if let Some(cancelled) = packs::cancel(&db, &pack.id, now, mail).await? {
         for id in cancelled {
@@ -426,7 +426,7 @@ pub async fn list(req: Request, ctx: Ctx, coach: bool) -> Result<Response, AppEr
             _ => {}
         }
     }
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     let mut rows = packs::list_for(&db, who.user_id.as_str(), coach, after, limit).await?;
     let next_cursor = (rows.len() > limit as usize).then(|| {
         rows.truncate(limit as usize);

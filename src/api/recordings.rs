@@ -11,8 +11,8 @@ use super::Ctx;
 use crate::daily::api::DailyError;
 use crate::daily::client::DailyClient;
 use crate::db::archive::{object_key, ArchiveStatus};
+use crate::db::meetings;
 use crate::db::meetings::{RecordingRow, RecordingStatus};
-use crate::db::{self, meetings};
 use crate::domain::call::recording_url;
 use crate::domain::time::{from_unix, Instant};
 use crate::error::AppError;
@@ -44,7 +44,7 @@ struct RecordingList {
 pub async fn list(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let who = http::identity(&req, &ctx.config, http::now())?;
     let reservation = super::reservation_of(&ctx, &who.user_id).await?;
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     let recordings = meetings::recordings_of(&db, &reservation.id)
         .await?
         .into_iter()
@@ -69,7 +69,7 @@ pub async fn open(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let who = http::identity(&req, &ctx.config, http::now())?;
     let reservation = super::reservation_of(&ctx, &who.user_id).await?;
     let recording_id = ctx.sub.as_deref().ok_or(AppError::RecordingNotFound)?;
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     let recording = meetings::finished_recording(&db, &reservation.id, recording_id)
         .await?
         .ok_or(AppError::RecordingNotFound)?;

@@ -7,7 +7,7 @@ use super::views::ReservationView;
 use super::Ctx;
 use crate::booking::idempotency::IdempotencyKey;
 use crate::booking::{Booking, Outcome};
-use crate::db::{self, reservations, reservations::ReservationRow};
+use crate::db::{reservations, reservations::ReservationRow};
 use crate::domain::booking::{BookingError, Reschedule};
 use crate::domain::reservation::ReservationStatus;
 use crate::error::AppError;
@@ -48,7 +48,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let daily = ctx.daily()?;
     let key = idempotency_key(&req)?;
     let body = http::read_json(&mut req).await?;
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     let booking = Booking {
         db: &db,
         daily,
@@ -86,7 +86,7 @@ pub async fn cancel(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     if row.end_at <= now {
         return Err(AppError::SessionEnded);
     }
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     let refund_hours = ctx.limits()?.pack_refund_hours;
     if reservations::cancel(&db, &row.id, now, mail::queueing(config), refund_hours).await? {
         mail::deliver_soon(&ctx, row.id.clone());
@@ -132,7 +132,7 @@ pub async fn reschedule(mut req: Request, ctx: Ctx) -> Result<Response, AppError
     }
     change.check(&row.slot(), now, ctx.limits()?.horizon_days)?;
 
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     let mail = mail::queueing(config);
     if !reservations::reschedule_if_free(&db, &row, &change.slot, now, mail).await? {
         let again = super::reservation_of(&ctx, &who.user_id).await?;

@@ -2,10 +2,11 @@
 //! first, each with the other participant, the offer, and when it can be joined.
 
 use serde::Serialize;
-use worker::{D1Database, Request, Response};
+use worker::{Request, Response};
 
 use super::Ctx;
-use crate::db::{self, reservations, reservations::SessionRow, users};
+use crate::db::Db;
+use crate::db::{reservations, reservations::SessionRow, users};
 use crate::domain::call::CallView;
 use crate::domain::ids::UserId;
 use crate::domain::listing::{position_of, Cursor, PageRequest};
@@ -116,11 +117,11 @@ async fn page(
     req: &Request,
     ctx: &Ctx,
     role: Role,
-) -> Result<(SessionList, D1Database, UserId), AppError> {
+) -> Result<(SessionList, std::rc::Rc<Db>, UserId), AppError> {
     let now = http::now();
     let who = http::identity(req, &ctx.config, now)?;
     let page = page_of(req)?;
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     let as_of = page.as_of(now);
     let mut rows = reservations::list_for(&db, &who.user_id, role, &page, as_of).await?;
     let more = rows.len() > page.limit as usize;

@@ -10,7 +10,7 @@ use crate::config::DailyConfig;
 use crate::daily::api::{DailyError, Room};
 use crate::daily::client::DailyClient;
 use crate::daily::token::{self, MeetingTokenClaims, Participant};
-use crate::db::{self, reservations::ReservationRow};
+use crate::db::reservations::ReservationRow;
 use crate::domain::reservation::ReservationStatus;
 use crate::domain::time::Instant;
 use crate::domain::window::{Closed, JoinWindow, Role};
@@ -52,7 +52,7 @@ async fn room_of(ctx: &Ctx, daily: &DailyConfig, row: &ReservationRow) -> Result
             config: Default::default(),
         }),
         _ => {
-            let db = db::database(&ctx.env)?;
+            let db = ctx.db()?;
             rooms::heal(&db, daily, row).await?.map_err(video_error)
         }
     }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use worker::{console_error, console_log, console_warn, Request, Response};
 
 use super::Ctx;
-use crate::db::{self, meetings};
+use crate::db::meetings;
 use crate::domain::webhook::{self, Effect};
 use crate::error::AppError;
 use crate::http;
@@ -61,7 +61,7 @@ pub async fn daily(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let Some(room) = event.effect.room() else {
         return received("ignored");
     };
-    let db = db::database(&ctx.env)?;
+    let db = ctx.db()?;
     let Some(owner) = meetings::owner_of_room(&db, room).await? else {
         console_log!(
             "Daily webhook {} for room {room}: not ours, ignored",

@@ -11,13 +11,14 @@
 pub mod idempotency;
 
 use serde_json::Value;
-use worker::{console_warn, D1Database, D1PreparedStatement};
+use worker::{console_warn, D1PreparedStatement};
 
 use crate::api::views::ReservationView;
 use crate::auth::Identity;
 use crate::config::{BookingLimits, DailyConfig};
 use crate::daily::api::Room;
 use crate::daily::client::DailyClient;
+use crate::db::Db;
 use crate::db::{self, catalog, idempotency as keys, reservations};
 use crate::domain::booking::{BookingError, NewBooking};
 use crate::domain::ids::{ReservationId, UserId};
@@ -63,7 +64,7 @@ impl Answer {
     /// The statement that keeps this answer, to replay it under `key`.
     fn kept_for(
         &self,
-        db: &D1Database,
+        db: &Db,
         user: &UserId,
         key: &IdempotencyKey,
         reservation: ReservationId,
@@ -116,7 +117,7 @@ enum Inserted {
 
 /// One player's booking request.
 pub struct Booking<'a> {
-    pub db: &'a D1Database,
+    pub db: &'a Db,
     pub daily: &'a DailyConfig,
     pub limits: BookingLimits,
     pub player: &'a Identity,

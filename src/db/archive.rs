@@ -1,8 +1,8 @@
 //! The archive state of finished recordings (see `migrations/0005_archive.sql`): which are due
 //! for a copy, who is copying which, and what became of each copy.
 
+use super::Db;
 use serde::{Deserialize, Serialize};
-use worker::{query, D1Database};
 
 use crate::domain::time::Instant;
 use crate::error::AppError;
@@ -44,7 +44,7 @@ pub fn object_key(reservation_id: &str, recording_id: &str) -> String {
 /// `claim` until `lease_until`, its attempt counted, in one statement: two overlapping runs never
 /// claim the same recording. Recordings started before `oldest` are left to the retention purge.
 pub async fn claim(
-    db: &D1Database,
+    db: &Db,
     claim: &str,
     now: Instant,
     lease_until: Instant,
@@ -52,7 +52,7 @@ pub async fn claim(
     oldest: Instant,
 ) -> Result<Option<Claimed>, AppError> {
     let now = now.timestamp();
-    Ok(super::first(query!(
+    Ok(super::first(sql!(
         db,
         "UPDATE recordings
          SET archive_status = 'copying', archive_attempts = archive_attempts + 1,
@@ -74,12 +74,8 @@ pub async fn claim(
 }
 
 /// Gives up on copies whose claim ran out after the last attempt. Returns how many.
-pub async fn abandon_stale(
-    db: &D1Database,
-    now: Instant,
-    max_attempts: i64,
-) -> Result<usize, AppError> {
-    Ok(super::run(query!(
+pub async fn abandon_stale(db: &Db, now: Instant, max_attempts: i64) -> Result<usize, AppError> {
+    Ok(super::run(sql!(
         db,
         "UPDATE recordings SET archive_status = 'failed',
              archive_error = 'the copy did not finish within its time'
@@ -92,14 +88,14 @@ pub async fn abandon_stale(
 
 /// Records a finished copy, if this run still holds the claim.
 pub async fn archived(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     claim: &str,
     size: u64,
     etag: &str,
     now: Instant,
 ) -> Result<bool, AppError> {
-    let changed = super::run(query!(
+    let changed = super::run(sql!(
         db,
         "UPDATE recordings SET archive_status = 'archived', archive_size = ?2, archive_etag = ?3,
              archived_at = ?4, archive_retry_at = 0, archive_error = NULL, archive_claim = NULL
@@ -117,14 +113,14 @@ pub async fn archived(
 /// Records a failed attempt, if this run still holds the claim: back to `pending` until
 /// `retry_at`, or `failed` for good. `false` if another run has taken the copy over.
 pub async fn attempt_failed(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     claim: &str,
     give_up: bool,
     retry_at: Instant,
     error: &str,
 ) -> Result<bool, AppError> {
-    let changed = super::run(query!(
+    let changed = super::run(sql!(
         db,
         "UPDATE recordings SET archive_status = CASE WHEN ?2 = 1 THEN 'failed' ELSE 'pending' END,
              archive_retry_at = ?3, archive_error = ?4, archive_claim = NULL
@@ -140,13 +136,8 @@ pub async fn attempt_failed(
 }
 
 /// Gives a claimed copy back without counting its attempt, to be tried from `retry_at`.
-pub async fn release(
-    db: &D1Database,
-    id: &str,
-    claim: &str,
-    retry_at: Instant,
-) -> Result<(), AppError> {
-    super::run(query!(
+pub async fn release(db: &Db, id: &str, claim: &str, retry_at: Instant) -> Result<(), AppError> {
+    super::run(sql!(
         db,
         "UPDATE recordings SET archive_status = 'pending', archive_retry_at = ?2,
              archive_attempts = archive_attempts - 1, archive_claim = NULL
@@ -168,8 +159,8 @@ pub struct Archived {
 }
 
 /// Archived recordings still at Daily.
-pub async fn still_at_daily(db: &D1Database, limit: u32) -> Result<Vec<Archived>, AppError> {
-    Ok(super::all(query!(
+pub async fn still_at_daily(db: &Db, limit: u32) -> Result<Vec<Archived>, AppError> {
+    Ok(super::all(sql!(
         db,
         "SELECT id, reservation_id, archive_status FROM recordings
          WHERE archive_status = 'archived' AND daily_deleted_at IS NULL
@@ -179,8 +170,8 @@ pub async fn still_at_daily(db: &D1Database, limit: u32) -> Result<Vec<Archived>
     .await?)
 }
 
-pub async fn deleted_at_daily(db: &D1Database, id: &str, now: Instant) -> Result<(), AppError> {
-    super::run(query!(
+pub async fn deleted_at_daily(db: &Db, id: &str, now: Instant) -> Result<(), AppError> {
+    super::run(sql!(
         db,
         "UPDATE recordings SET daily_deleted_at = ?2 WHERE id = ?1",
         id,
@@ -193,12 +184,12 @@ pub async fn deleted_at_daily(db: &D1Database, id: &str, now: Instant) -> Result
 /// Recordings started before `oldest` that are not yet expired, nor being copied (a copy whose
 /// claim ran out counts as not being copied).
 pub async fn past_retention(
-    db: &D1Database,
+    db: &Db,
     oldest: Instant,
     now: Instant,
     limit: u32,
 ) -> Result<Vec<Archived>, AppError> {
-    Ok(super::all(query!(
+    Ok(super::all(sql!(
         db,
         "SELECT id, reservation_id, archive_status FROM recordings
          WHERE started_at < ?1
@@ -213,8 +204,8 @@ pub async fn past_retention(
 }
 
 /// Marks a recording expired, its object (if any) deleted.
-pub async fn expired(db: &D1Database, id: &str, now: Instant) -> Result<(), AppError> {
-    super::run(query!(
+pub async fn expired(db: &Db, id: &str, now: Instant) -> Result<(), AppError> {
+    super::run(sql!(
         db,
         "UPDATE recordings SET archive_status = 'expired', archive_retry_at = 0,
              archive_claim = NULL

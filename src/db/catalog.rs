@@ -1,7 +1,7 @@
 //! Coaches' offers ("announcements").
 
+use super::Db;
 use serde::Deserialize;
-use worker::{query, D1Database};
 
 use crate::domain::booking::Offer;
 use crate::domain::ids::{AnnouncementId, CoachId};
@@ -18,8 +18,8 @@ struct OfferRow {
 }
 
 /// The offer an announcement id names, with its coach's user id.
-pub async fn find_offer(db: &D1Database, id: &AnnouncementId) -> Result<Option<Offer>, AppError> {
-    let statement = query!(
+pub async fn find_offer(db: &Db, id: &AnnouncementId) -> Result<Option<Offer>, AppError> {
+    let statement = sql!(
         db,
         "SELECT a.coach_id, c.user_id AS coach_user_id, a.duration_minutes, a.is_active,
                 a.pack_size, a.pack_validity_days
@@ -51,11 +51,8 @@ pub struct OfferListing {
 }
 
 /// A coach's active offers, shortest first.
-pub async fn list_active_offers(
-    db: &D1Database,
-    coach: &CoachId,
-) -> Result<Vec<OfferListing>, AppError> {
-    let statement = query!(
+pub async fn list_active_offers(db: &Db, coach: &CoachId) -> Result<Vec<OfferListing>, AppError> {
+    let statement = sql!(
         db,
         "SELECT a.id, a.title, a.duration_minutes, a.price_cents, a.currency, u.name AS coach_name,
                 a.pack_size, a.pack_validity_days

@@ -1,7 +1,9 @@
 //! Idempotency-Key records of `POST /reservations`, scoped to the caller.
 
 use serde::Deserialize;
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::D1PreparedStatement;
+
+use super::Db;
 
 use crate::booking::idempotency::IdempotencyKey;
 use crate::domain::ids::{ReservationId, UserId};
@@ -10,14 +12,14 @@ use crate::error::AppError;
 
 /// Claims a key for one request (nothing happens if another request holds it).
 pub fn claim(
-    db: &D1Database,
+    db: &Db,
     user: &UserId,
     key: &IdempotencyKey,
     request_hash: &str,
     reservation: ReservationId,
     now: Instant,
 ) -> Result<D1PreparedStatement, AppError> {
-    Ok(query!(
+    Ok(sql!(
         db,
         "INSERT INTO idempotency_keys (user_id, key, request_hash, reservation_id, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (user_id, key) DO NOTHING",
@@ -40,11 +42,11 @@ pub struct KeyRecord {
 }
 
 pub async fn find(
-    db: &D1Database,
+    db: &Db,
     user: &UserId,
     key: &IdempotencyKey,
 ) -> Result<Option<KeyRecord>, AppError> {
-    let statement = query!(
+    let statement = sql!(
         db,
         "SELECT request_hash, reservation_id, response_status, response_body, created_at
          FROM idempotency_keys WHERE user_id = ?1 AND key = ?2",
@@ -56,14 +58,14 @@ pub async fn find(
 
 /// Keeps the answer of the request that holds the claim, to replay it.
 pub fn store(
-    db: &D1Database,
+    db: &Db,
     user: &UserId,
     key: &IdempotencyKey,
     reservation: ReservationId,
     status: u16,
     body: &str,
 ) -> Result<D1PreparedStatement, AppError> {
-    Ok(query!(
+    Ok(sql!(
         db,
         "UPDATE idempotency_keys SET response_status = ?4, response_body = ?5
          WHERE user_id = ?1 AND key = ?2 AND reservation_id = ?3",
@@ -77,12 +79,12 @@ pub fn store(
 
 /// Gives a claim up (after a server fault), so that a retry runs the request again.
 pub async fn release(
-    db: &D1Database,
+    db: &Db,
     user: &UserId,
     key: &IdempotencyKey,
     reservation: ReservationId,
 ) -> Result<(), AppError> {
-    let statement = query!(
+    let statement = sql!(
         db,
         "DELETE FROM idempotency_keys WHERE user_id = ?1 AND key = ?2 AND reservation_id = ?3",
         user.as_str(),
@@ -94,8 +96,8 @@ pub async fn release(
 }
 
 /// Forgets keys created before `before`; returns how many.
-pub async fn purge(db: &D1Database, before: Instant) -> Result<usize, AppError> {
-    let statement = query!(
+pub async fn purge(db: &Db, before: Instant) -> Result<usize, AppError> {
+    let statement = sql!(
         db,
         "DELETE FROM idempotency_keys WHERE created_at < ?1",
         before.timestamp()

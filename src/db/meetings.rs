@@ -2,7 +2,9 @@
 //! attendance per participant session, recordings, and the keys of events already applied.
 
 use serde::{Deserialize, Serialize};
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::D1PreparedStatement;
+
+use super::Db;
 
 use crate::db::archive::ArchiveStatus;
 use crate::domain::time::Instant;
@@ -30,8 +32,8 @@ impl RoomOwner {
 }
 
 /// The reservation whose Daily room has this name, if any.
-pub async fn owner_of_room(db: &D1Database, room: &str) -> Result<Option<RoomOwner>, AppError> {
-    Ok(super::first(query!(
+pub async fn owner_of_room(db: &Db, room: &str) -> Result<Option<RoomOwner>, AppError> {
+    Ok(super::first(sql!(
         db,
         "SELECT r.id, r.player_id, c.user_id AS coach_user_id
          FROM reservations r JOIN coaches c ON c.id = r.coach_id
@@ -74,7 +76,7 @@ const RECORDING: &str = "INSERT INTO recordings
 /// `guard` extends. `None` when the event concerns no one we know (a participant without our
 /// user id).
 fn effect_statements(
-    db: &D1Database,
+    db: &Db,
     owner: &RoomOwner,
     event_id: &str,
     effect: &Effect,
@@ -82,13 +84,13 @@ fn effect_statements(
     guard: &str,
 ) -> Result<Option<D1PreparedStatement>, AppError> {
     let statement = match effect {
-        Effect::MeetingStarted { start, .. } => query!(
+        Effect::MeetingStarted { start, .. } => sql!(
             db,
             &format!("{MEETING_STARTED} WHERE id = ?1 {guard}"),
             &owner.id,
             start
         )?,
-        Effect::MeetingEnded { start, end, .. } => query!(
+        Effect::MeetingEnded { start, end, .. } => sql!(
             db,
             &format!("{MEETING_ENDED} WHERE id = ?1 {guard}"),
             &owner.id,
@@ -106,7 +108,7 @@ fn effect_statements(
             start,
             duration,
             ..
-        } => query!(
+        } => sql!(
             db,
             &format!("{RECORDING} {guard} ON CONFLICT (id) DO NOTHING"),
             recording_id,
@@ -117,7 +119,7 @@ fn effect_statements(
             None::<String>,
             now.timestamp()
         )?,
-        Effect::RecordingError { message, at, .. } => query!(
+        Effect::RecordingError { message, at, .. } => sql!(
             db,
             &format!("{RECORDING} {guard} ON CONFLICT (id) DO NOTHING"),
             format!("error:{event_id}"),
@@ -134,14 +136,14 @@ fn effect_statements(
 }
 
 fn presence(
-    db: &D1Database,
+    db: &Db,
     reservation: &str,
     role: Role,
     p: &Presence,
     guard: &str,
 ) -> Result<D1PreparedStatement, AppError> {
     let left_at = p.duration.map(|d| p.joined_at + d);
-    Ok(query!(
+    Ok(sql!(
         db,
         &format!("{PRESENCE} {guard} {PRESENCE_UPSERT}"),
         &p.session_id,
@@ -175,7 +177,7 @@ pub enum Applied {
 /// claim. A redelivery, under the same id or (for participant events) the same session, finds
 /// the keys taken and changes nothing.
 pub async fn apply(
-    db: &D1Database,
+    db: &Db,
     owner: &RoomOwner,
     event_id: &str,
     keys: &[String],
@@ -194,7 +196,7 @@ pub async fn apply(
     };
     let mut statements = Vec::with_capacity(keys.len() + 1);
     for key in keys {
-        statements.push(query!(
+        statements.push(sql!(
             db,
             "INSERT OR IGNORE INTO webhook_events (key, claim, received_at) VALUES (?1, ?2, ?3)",
             key,
@@ -213,8 +215,8 @@ pub async fn apply(
 }
 
 /// Removes the keys of events older than a week: Daily does not redeliver that late.
-pub async fn purge_events(db: &D1Database, now: Instant) -> Result<usize, AppError> {
-    Ok(super::run(query!(
+pub async fn purge_events(db: &Db, now: Instant) -> Result<usize, AppError> {
+    Ok(super::run(sql!(
         db,
         "DELETE FROM webhook_events WHERE received_at < ?1",
         now.timestamp() - 7 * 24 * 3600
@@ -248,11 +250,8 @@ const SELECT_RECORDING: &str = "SELECT id, status, started_at, duration_seconds,
          archive_size, archive_etag FROM recordings";
 
 /// A session's recordings and recording errors, newest first.
-pub async fn recordings_of(
-    db: &D1Database,
-    reservation_id: &str,
-) -> Result<Vec<RecordingRow>, AppError> {
-    Ok(super::all(query!(
+pub async fn recordings_of(db: &Db, reservation_id: &str) -> Result<Vec<RecordingRow>, AppError> {
+    Ok(super::all(sql!(
         db,
         &format!("{SELECT_RECORDING} WHERE reservation_id = ?1 ORDER BY started_at DESC, id"),
         reservation_id
@@ -262,11 +261,11 @@ pub async fn recordings_of(
 
 /// One finished recording of a session.
 pub async fn finished_recording(
-    db: &D1Database,
+    db: &Db,
     reservation_id: &str,
     recording_id: &str,
 ) -> Result<Option<RecordingRow>, AppError> {
-    Ok(super::first(query!(
+    Ok(super::first(sql!(
         db,
         &format!(
             "{SELECT_RECORDING} WHERE reservation_id = ?1 AND id = ?2 AND status = 'finished'"
@@ -289,13 +288,13 @@ pub struct Unreported {
 /// record, or, with recording on, no recording yet; each asked about at growing intervals (10
 /// min after the end, then as long again as it has been since the end at the last poll).
 pub async fn unreported(
-    db: &D1Database,
+    db: &Db,
     now: Instant,
     recording: bool,
     limit: u32,
 ) -> Result<Vec<Unreported>, AppError> {
     let now = now.timestamp();
-    Ok(super::all(query!(
+    Ok(super::all(sql!(
         db,
         "SELECT r.id, r.player_id, c.user_id AS coach_user_id, r.daily_room_name
          FROM reservations r JOIN coaches c ON c.id = r.coach_id
@@ -317,7 +316,7 @@ pub async fn unreported(
 /// Records what Daily reported for a session when asked, in one batch: what is already on
 /// record from webhooks stays, what is missing is filled in, and the poll is noted.
 pub async fn record_polled(
-    db: &D1Database,
+    db: &Db,
     owner: &RoomOwner,
     effects: &[Effect],
     now: Instant,
@@ -328,7 +327,7 @@ pub async fn record_polled(
             statements.push(s);
         }
     }
-    statements.push(query!(
+    statements.push(sql!(
         db,
         "UPDATE reservations SET meeting_polled_at = ?2 WHERE id = ?1",
         &owner.id,

@@ -10,6 +10,27 @@
 //! rather than through workers-rs's `first`/`results` (serde-wasm-bindgen, one or two crossings
 //! per column): measurably less CPU per request on the token path (BENCHMARKS.md).
 
+/// A statement of `$db` (a [`Db`]) with `?N` parameters bound in order, as workers-rs's
+/// `query!` binds them, for the database or a session alike.
+macro_rules! sql {
+    ($db:expr, $query:expr) => {
+        $crate::db::Db::prepare($db, $query)
+    };
+    ($db:expr, $query:expr, $($args:expr),* $(,)?) => {{
+        || -> worker::Result<worker::D1PreparedStatement> {
+            let prepared = $crate::db::Db::prepare($db, $query);
+            // D1 takes no undefined values: missing ones are bound as NULL.
+            let serializer =
+                worker::d1::serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
+            let bindings = &[$(
+                ::serde::ser::Serialize::serialize(&$args, &serializer)
+                    .map_err(|e| worker::Error::Internal(e.into()))?
+            ),*];
+            worker::D1PreparedStatement::bind(prepared, bindings)
+        }()
+    }};
+}
+
 pub mod archive;
 pub mod catalog;
 pub mod idempotency;
@@ -25,7 +46,7 @@ use serde::de::DeserializeOwned;
 use wasm_bindgen_futures::JsFuture;
 use worker::js_sys::{Reflect, JSON};
 use worker::wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result, Env};
+use worker::{D1Database, D1DatabaseSession, D1PreparedStatement, D1Result, Env};
 
 use crate::error::AppError;
 
@@ -80,12 +101,13 @@ pub async fn run(statement: D1PreparedStatement) -> worker::Result<usize> {
 }
 
 /// Several statements in one atomic round trip; returns the rows each one changed.
-pub async fn batch(
-    db: &D1Database,
-    statements: Vec<D1PreparedStatement>,
-) -> worker::Result<Vec<usize>> {
+pub async fn batch(db: &Db, statements: Vec<D1PreparedStatement>) -> worker::Result<Vec<usize>> {
     count_round_trip();
-    db.batch(statements).await?.iter().map(changes).collect()
+    let results = match db {
+        Db::Database(d) => d.batch(statements).await?,
+        Db::Session(s) => s.batch(statements).await?,
+    };
+    results.iter().map(changes).collect()
 }
 
 /// `meta.changes` of a D1 result.
@@ -93,7 +115,43 @@ fn changes(result: &D1Result) -> worker::Result<usize> {
     Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0))
 }
 
-/// The `DB` binding.
-pub fn database(env: &Env) -> Result<D1Database, AppError> {
-    Ok(env.d1("DB")?)
+/// The database as one request sees it: D1 itself (the primary), or a D1 session, whose reads a
+/// nearby replica may answer, never older than the session's bookmark.
+pub enum Db {
+    Database(D1Database),
+    Session(D1DatabaseSession),
+}
+
+impl Db {
+    pub fn prepare(&self, query: impl Into<String>) -> D1PreparedStatement {
+        match self {
+            Db::Database(d) => d.prepare(query),
+            Db::Session(s) => s.prepare(query),
+        }
+    }
+
+    /// Where the session's reads and writes have brought it: what the client sends back, so
+    /// its next request reads at least that. `None` outside a session.
+    pub fn bookmark(&self) -> Option<String> {
+        match self {
+            Db::Database(_) => None,
+            Db::Session(s) => s.get_bookmark().ok().flatten().map(|b| b.to_string()),
+        }
+    }
+}
+
+/// The `DB` binding, on the primary.
+pub fn database(env: &Env) -> Result<Db, AppError> {
+    Ok(Db::Database(env.d1("DB")?))
+}
+
+/// A D1 session: `first-primary` for a request that writes; for one that only reads, from the
+/// client's `bookmark` if it sent one, else `first-unconstrained` (any replica).
+pub fn session(env: &Env, writes: bool, bookmark: Option<&str>) -> Result<Db, AppError> {
+    let start = match (writes, bookmark) {
+        (true, _) => "first-primary",
+        (false, Some(bookmark)) => bookmark,
+        (false, None) => "first-unconstrained",
+    };
+    Ok(Db::Session(env.d1("DB")?.with_session(Some(start))?))
 }

@@ -3,7 +3,9 @@
 //! participant may see.
 
 use serde::{Deserialize, Serialize};
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::D1PreparedStatement;
+
+use super::Db;
 
 use crate::domain::locale::Locale;
 use crate::domain::time::Instant;
@@ -49,7 +51,7 @@ pub enum MailStatus {
 /// and only if that is still ahead. `guard` ends the `WHERE`: the mails are queued only if the
 /// change took effect. Queuing a mail already there arms it again, unless it is being sent.
 fn queue(
-    db: &D1Database,
+    db: &Db,
     reservation_id: &str,
     kind: MailKind,
     previous: Option<(i64, i64)>,
@@ -77,7 +79,7 @@ fn queue(
            previous_end = excluded.previous_end, claim = NULL, error = NULL
          WHERE outbox.status <> 'sending'"
     );
-    Ok(query!(
+    Ok(sql!(
         db,
         &sql,
         reservation_id,
@@ -93,7 +95,7 @@ fn queue(
 /// The mails of a new booking, for the batch that inserts reservation `id`: both confirmations
 /// and both reminders. (A booking refused by its guard inserts no reservation, so no mail.)
 pub fn booked(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     now: Instant,
     reminder_minutes: u32,
@@ -124,7 +126,7 @@ pub fn booked(
 /// other slots disarmed and, when mail is queued (`Some(reminder minutes)`), a notice to both and
 /// the new slot's reminders armed.
 pub fn rescheduled(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     change: &str,
     previous: (i64, i64),
@@ -159,7 +161,7 @@ pub fn rescheduled(
 /// The mails of a cancellation made by `change`: reminders disarmed and, when mail is queued, a
 /// notice to both.
 pub fn cancelled(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     change: &str,
     now: Instant,
@@ -183,12 +185,12 @@ pub fn cancelled(
 /// Cancels the pending reminders of a reservation (with `other_slots`, those of any slot but
 /// its current one), if `change` took effect.
 fn disarm_reminders(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     change: &str,
     other_slots: bool,
 ) -> Result<D1PreparedStatement, AppError> {
-    Ok(query!(
+    Ok(sql!(
         db,
         "UPDATE outbox SET status = 'cancelled'
          WHERE reservation_id = ?1 AND kind = 'reminder' AND status = 'pending'
@@ -217,11 +219,11 @@ pub struct Claimed {
 
 /// Reminders more than `late_seconds` past their time are not sent late: `skipped`.
 pub async fn skip_stale_reminders(
-    db: &D1Database,
+    db: &Db,
     now: Instant,
     late_seconds: i64,
 ) -> Result<usize, AppError> {
-    Ok(super::run(query!(
+    Ok(super::run(sql!(
         db,
         "UPDATE outbox SET status = 'skipped', error = 'its time had passed'
          WHERE kind = 'reminder' AND status = 'pending' AND due_at < ?1 - ?2",
@@ -233,11 +235,11 @@ pub async fn skip_stale_reminders(
 
 /// Marks the due mails (of one reservation, when given) `skipped`: mail is off.
 pub async fn skip_due(
-    db: &D1Database,
+    db: &Db,
     now: Instant,
     reservation_id: Option<&str>,
 ) -> Result<usize, AppError> {
-    Ok(super::run(query!(
+    Ok(super::run(sql!(
         db,
         "UPDATE outbox SET status = 'skipped', error = 'mail is off (no BREVO_API_KEY)'
          WHERE status = 'pending' AND next_at <= ?1 AND (?2 IS NULL OR reservation_id = ?2)",
@@ -252,7 +254,7 @@ pub async fn skip_due(
 /// counted, in one statement, so overlapping runs and isolates never claim the same mail. Claims
 /// that ran out after the last attempt are `failed` first.
 pub async fn claim(
-    db: &D1Database,
+    db: &Db,
     claim: &str,
     now: Instant,
     lease_until: Instant,
@@ -260,7 +262,7 @@ pub async fn claim(
     reservation_id: Option<&str>,
     limit: u32,
 ) -> Result<Vec<Claimed>, AppError> {
-    super::run(query!(
+    super::run(sql!(
         db,
         "UPDATE outbox SET status = 'failed', error = 'no answer after the last attempt'
          WHERE status = 'sending' AND next_at <= ?1 AND attempts >= ?2",
@@ -268,7 +270,7 @@ pub async fn claim(
         max_attempts
     )?)
     .await?;
-    Ok(super::all(query!(
+    Ok(super::all(sql!(
         db,
         "UPDATE outbox SET status = 'sending', claim = ?1, attempts = attempts + 1,
              next_at = ?3
@@ -291,13 +293,13 @@ pub async fn claim(
 
 /// Records a mail Brevo accepted, if `claim` still holds it.
 pub async fn sent(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     claim: &str,
     message_id: Option<&str>,
     now: Instant,
 ) -> Result<(), AppError> {
-    super::run(query!(
+    super::run(sql!(
         db,
         "UPDATE outbox SET status = 'sent', sent_at = ?3, message_id = ?4, error = NULL
          WHERE id = ?1 AND claim = ?2 AND status = 'sending'",
@@ -313,7 +315,7 @@ pub async fn sent(
 /// Records a failed attempt: `pending` again from `retry_at`, or `failed` (or `skipped`, when
 /// there is nothing to send, such as no address) for good.
 pub async fn not_sent(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     claim: &str,
     status: MailStatus,
@@ -326,7 +328,7 @@ pub async fn not_sent(
         MailStatus::Cancelled => "cancelled",
         _ => "pending",
     };
-    super::run(query!(
+    super::run(sql!(
         db,
         "UPDATE outbox SET status = ?3, next_at = ?4, error = ?5
          WHERE id = ?1 AND claim = ?2 AND status = 'sending'",
@@ -386,8 +388,8 @@ impl Session {
 }
 
 /// The session a mail is about.
-pub async fn session(db: &D1Database, reservation_id: &str) -> Result<Option<Session>, AppError> {
-    Ok(super::first(query!(
+pub async fn session(db: &Db, reservation_id: &str) -> Result<Option<Session>, AppError> {
+    Ok(super::first(sql!(
         db,
         "SELECT r.id, a.title, r.status, r.start_at,
                 pu.name AS player_name, pu.email AS player_email, pu.locale AS player_locale,
@@ -415,12 +417,8 @@ pub struct MailRow {
 }
 
 /// The mails of a reservation addressed to `user`, oldest first.
-pub async fn mails_to(
-    db: &D1Database,
-    reservation_id: &str,
-    user: &str,
-) -> Result<Vec<MailRow>, AppError> {
-    Ok(super::all(query!(
+pub async fn mails_to(db: &Db, reservation_id: &str, user: &str) -> Result<Vec<MailRow>, AppError> {
+    Ok(super::all(sql!(
         db,
         "SELECT kind, recipient_role, status, attempts, due_at, sent_at FROM outbox
          WHERE reservation_id = ?1 AND recipient_id = ?2

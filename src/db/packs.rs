@@ -2,7 +2,9 @@
 //! (see `migrations/0007_packs.sql`).
 
 use serde::Deserialize;
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::D1PreparedStatement;
+
+use super::Db;
 
 use super::reservations::{guarded_insert, Guard};
 use super::users::upsert_user;
@@ -29,7 +31,7 @@ pub enum Purchased {
 /// key is claimed for the pack in the same batch.
 #[allow(clippy::too_many_arguments)]
 pub async fn purchase(
-    db: &D1Database,
+    db: &Db,
     id: ReservationId,
     purchase: &PackPurchase,
     session_ids: &[String],
@@ -70,7 +72,7 @@ pub async fn purchase(
             statements.extend(outbox::booked(db, session, guard.now, reminder_minutes)?);
         }
     }
-    statements.push(query!(
+    statements.push(sql!(
         db,
         "INSERT INTO pack_purchase_guard (complete)
          SELECT 0 WHERE (SELECT COUNT(*) FROM reservations WHERE pack_id = ?1) <> ?2
@@ -88,7 +90,7 @@ pub async fn purchase(
 /// The pack's row, if the offer is a pack of at least as many sessions as listed, active, the
 /// coach's, not the player's own, and (with a key) under this request's claim.
 fn insert_pack(
-    db: &D1Database,
+    db: &Db,
     pack: &str,
     purchase: &PackPurchase,
     player: &Identity,
@@ -102,7 +104,7 @@ fn insert_pack(
         }
         None => "AND ?7 IS NULL",
     };
-    Ok(query!(
+    Ok(sql!(
         db,
         &format!(
             "INSERT INTO packs (id, announcement_id, coach_id, player_id, pack_size, created_at,
@@ -150,11 +152,11 @@ const SELECT_PACK: &str = "SELECT p.id, p.announcement_id, a.title, p.coach_id,
 
 /// A pack `user` takes part in (its player or its coach).
 pub async fn find_for_participant(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     user: &str,
 ) -> Result<Option<PackRow>, AppError> {
-    Ok(super::first(query!(
+    Ok(super::first(sql!(
         db,
         &format!("{SELECT_PACK} WHERE p.id = ?1 AND (p.player_id = ?2 OR c.user_id = ?2)"),
         id,
@@ -166,7 +168,7 @@ pub async fn find_for_participant(
 /// A page of the packs `user` bought (as player) or sold (as coach), newest first, after the
 /// `(created_at, id)` of `after`; one more than `limit`, to tell whether another page follows.
 pub async fn list_for(
-    db: &D1Database,
+    db: &Db,
     user: &str,
     coach: bool,
     after: Option<(i64, String)>,
@@ -178,7 +180,7 @@ pub async fn list_for(
         "p.player_id = ?1"
     };
     let (at, id) = after.unzip();
-    Ok(super::all(query!(
+    Ok(super::all(sql!(
         db,
         &format!(
             "{SELECT_PACK} WHERE {mine}
@@ -203,8 +205,8 @@ pub struct PackSessionRow {
     pub pack_credit: i64,
 }
 
-pub async fn sessions_of(db: &D1Database, pack: &str) -> Result<Vec<PackSessionRow>, AppError> {
-    Ok(super::all(query!(
+pub async fn sessions_of(db: &Db, pack: &str) -> Result<Vec<PackSessionRow>, AppError> {
+    Ok(super::all(sql!(
         db,
         "SELECT id, start_at, end_at, status, pack_credit FROM reservations
          WHERE pack_id = ?1 ORDER BY start_at, id",
@@ -215,7 +217,7 @@ pub async fn sessions_of(db: &D1Database, pack: &str) -> Result<Vec<PackSessionR
 
 /// Books one more session of pack `pack` (see [`guarded_insert`]); `true` if stored.
 pub async fn add_session(
-    db: &D1Database,
+    db: &Db,
     pack: &str,
     session: &str,
     booking: &NewBooking,
@@ -237,7 +239,7 @@ pub async fn add_session(
 /// Cancels an active pack and its sessions still ahead (their mails queued by `change`);
 /// answers the ids of those sessions, or `None` if the pack was not active.
 pub async fn cancel(
-    db: &D1Database,
+    db: &Db,
     pack: &str,
     now: Instant,
     mail: Option<u32>,
@@ -246,7 +248,7 @@ pub async fn cancel(
     struct Id {
         id: String,
     }
-    let ahead: Vec<Id> = super::all(query!(
+    let ahead: Vec<Id> = super::all(sql!(
         db,
         "SELECT id FROM reservations WHERE pack_id = ?1 AND status = 'confirmed' AND start_at > ?2",
         pack,
@@ -255,14 +257,14 @@ pub async fn cancel(
     .await?;
     let change = uuid::Uuid::new_v4().to_string();
     let mut statements = vec![
-        query!(
+        sql!(
             db,
             "UPDATE packs SET status = 'cancelled', cancelled_at = ?2
              WHERE id = ?1 AND status = 'active'",
             pack,
             now.timestamp()
         )?,
-        query!(
+        sql!(
             db,
             "UPDATE reservations SET status = 'cancelled', cancelled_at = ?2, video_retry_at = 0,
                  ics_sequence = ics_sequence + 1, changed_by = ?3

@@ -3,7 +3,9 @@
 
 use chrono::serde::{ts_seconds, ts_seconds_option};
 use serde::Deserialize;
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::D1PreparedStatement;
+
+use super::Db;
 
 use crate::auth::Identity;
 use crate::booking::idempotency::IdempotencyKey;
@@ -109,7 +111,7 @@ pub struct Guard {
 /// checks. In the same atomic batch: the player's profile is refreshed and, with an
 /// Idempotency-Key, the key is claimed; the insert then happens only under this claim.
 pub async fn insert_if_free(
-    db: &D1Database,
+    db: &Db,
     id: ReservationId,
     booking: &NewBooking,
     player: &Identity,
@@ -149,7 +151,7 @@ pub async fn insert_if_free(
 /// of pack `pack` needs that pack active, the player's, unexpired at the slot's end, and with a
 /// credit left.
 pub fn guarded_insert(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     booking: &NewBooking,
     player: &str,
@@ -193,7 +195,7 @@ pub fn guarded_insert(
                AND (r.coach_id = ?3 OR r.player_id = ?4 OR r.player_id = c.user_id
                     OR r.coach_id IN (SELECT id FROM coaches WHERE user_id = ?4)))"
     );
-    Ok(query!(
+    Ok(sql!(
         db,
         &sql,
         id,
@@ -243,11 +245,11 @@ const SELECT_RESERVATION: &str = concat!(
 
 /// A reservation as seen by one of its two participants; `None` for anyone else.
 pub async fn find_for_participant(
-    db: &D1Database,
+    db: &Db,
     id: ReservationId,
     user: &UserId,
 ) -> Result<Option<ReservationRow>, AppError> {
-    Ok(super::first::<ReservationRow>(query!(
+    Ok(super::first::<ReservationRow>(sql!(
         db,
         &format!("{SELECT_RESERVATION} WHERE r.id = ?1 AND (r.player_id = ?2 OR c.user_id = ?2)"),
         id.to_string(),
@@ -257,16 +259,12 @@ pub async fn find_for_participant(
 }
 
 /// How many confirmed reservations of a player are not over yet.
-pub async fn count_upcoming(
-    db: &D1Database,
-    player: &UserId,
-    now: Instant,
-) -> Result<i64, AppError> {
+pub async fn count_upcoming(db: &Db, player: &UserId, now: Instant) -> Result<i64, AppError> {
     #[derive(Deserialize)]
     struct Count {
         n: i64,
     }
-    let row = super::first::<Count>(query!(
+    let row = super::first::<Count>(sql!(
         db,
         "SELECT COUNT(*) AS n FROM reservations
          WHERE player_id = ?1 AND status = 'confirmed' AND end_at > ?2",
@@ -280,7 +278,7 @@ pub async fn count_upcoming(
 /// Whether the coach (`coach_id`, user `coach_user`) or `player` already has a live session
 /// overlapping `slot`: the check of the guarded insert, alone, to say which slot was taken.
 pub async fn slot_taken(
-    db: &D1Database,
+    db: &Db,
     coach_id: &str,
     coach_user: &str,
     player: &str,
@@ -290,7 +288,7 @@ pub async fn slot_taken(
     struct Count {
         n: i64,
     }
-    let row = super::first::<Count>(query!(
+    let row = super::first::<Count>(sql!(
         db,
         "SELECT COUNT(*) AS n FROM reservations r
          WHERE r.status <> 'cancelled' AND r.start_at < ?5 AND r.end_at > ?4
@@ -310,12 +308,12 @@ pub async fn slot_taken(
 /// window the room was set to (compare-and-set on the slot). Changes no row if it was cancelled
 /// or moved meanwhile: the caller then removes the room, or moves it again.
 pub fn set_room(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     room: &Room,
     slot: &Slot,
 ) -> Result<D1PreparedStatement, AppError> {
-    Ok(query!(
+    Ok(sql!(
         db,
         "UPDATE reservations
          SET daily_room_name = ?2, daily_room_url = ?3, video_status = 'ready',
@@ -330,18 +328,13 @@ pub fn set_room(
 }
 
 /// [`set_room`], run alone: `false` if the reservation was cancelled or moved meanwhile.
-pub async fn record_room(
-    db: &D1Database,
-    id: &str,
-    room: &Room,
-    slot: &Slot,
-) -> Result<bool, AppError> {
+pub async fn record_room(db: &Db, id: &str, room: &Room, slot: &Slot) -> Result<bool, AppError> {
     Ok(super::run(set_room(db, id, room, slot)?).await? == 1)
 }
 
 /// A reservation as it stands now, whoever asks (the shell has checked who may see it).
-pub async fn find(db: &D1Database, id: &str) -> Result<Option<ReservationRow>, AppError> {
-    Ok(super::first::<ReservationRow>(query!(
+pub async fn find(db: &Db, id: &str) -> Result<Option<ReservationRow>, AppError> {
+    Ok(super::first::<ReservationRow>(sql!(
         db,
         &format!("{SELECT_RESERVATION} WHERE r.id = ?1"),
         id
@@ -351,14 +344,14 @@ pub async fn find(db: &D1Database, id: &str) -> Result<Option<ReservationRow>, A
 
 /// A failed attempt of the scheduled handler: try again later, or give up (`failed`).
 pub async fn record_video_failure(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     attempts: i64,
     retry_at: Instant,
     give_up: bool,
 ) -> Result<(), AppError> {
     let status = if give_up { "failed" } else { "pending" };
-    super::run(query!(
+    super::run(sql!(
         db,
         "UPDATE reservations
          SET video_attempts = ?2, video_retry_at = ?3,
@@ -374,8 +367,8 @@ pub async fn record_video_failure(
 }
 
 /// The room of a cancelled reservation is gone.
-pub async fn record_room_deleted(db: &D1Database, id: &str) -> Result<(), AppError> {
-    super::run(query!(
+pub async fn record_room_deleted(db: &Db, id: &str) -> Result<(), AppError> {
+    super::run(sql!(
         db,
         "UPDATE reservations SET video_status = 'deleted', video_attempts = 0, video_retry_at = 0
          WHERE id = ?1 AND status = 'cancelled'",
@@ -389,14 +382,14 @@ pub async fn record_room_deleted(db: &D1Database, id: &str) -> Result<(), AppErr
 /// its reminders disarmed in the same batch; `false` if it was not confirmed any more. A pack's
 /// session cancelled more than `refund_hours` before its start gives its credit back.
 pub async fn cancel(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     now: Instant,
     mail: Option<u32>,
     refund_hours: u32,
 ) -> Result<bool, AppError> {
     let change = uuid::Uuid::new_v4().to_string();
-    let mut statements = vec![query!(
+    let mut statements = vec![sql!(
         db,
         "UPDATE reservations SET status = 'cancelled', cancelled_at = ?2, video_retry_at = 0,
              ics_sequence = ics_sequence + 1, changed_by = ?3,
@@ -418,14 +411,14 @@ pub async fn cancel(
 /// room must then follow (`pending` until it does). With mail (`Some(reminder minutes)`), the
 /// notices and the new reminders are queued, and the old reminders disarmed, in the same batch.
 pub async fn reschedule_if_free(
-    db: &D1Database,
+    db: &Db,
     row: &ReservationRow,
     slot: &Slot,
     now: Instant,
     mail: Option<u32>,
 ) -> Result<bool, AppError> {
     let change = uuid::Uuid::new_v4().to_string();
-    let update = query!(
+    let update = sql!(
         db,
         "UPDATE reservations
          SET start_at = ?2, end_at = ?3, rescheduled_at = ?4,
@@ -457,12 +450,8 @@ pub async fn reschedule_if_free(
 }
 
 /// Live reservations whose room must be created or moved, due now; oldest work first.
-pub async fn due_rooms(
-    db: &D1Database,
-    now: Instant,
-    limit: i64,
-) -> Result<Vec<ReservationRow>, AppError> {
-    Ok(super::all::<ReservationRow>(query!(
+pub async fn due_rooms(db: &Db, now: Instant, limit: i64) -> Result<Vec<ReservationRow>, AppError> {
+    Ok(super::all::<ReservationRow>(sql!(
         db,
         &format!(
             "{SELECT_RESERVATION}
@@ -480,11 +469,11 @@ pub async fn due_rooms(
 
 /// Cancelled reservations whose room may still exist, due now.
 pub async fn due_deletions(
-    db: &D1Database,
+    db: &Db,
     now: Instant,
     limit: i64,
 ) -> Result<Vec<ReservationRow>, AppError> {
-    Ok(super::all::<ReservationRow>(query!(
+    Ok(super::all::<ReservationRow>(sql!(
         db,
         &format!(
             "{SELECT_RESERVATION}
@@ -515,7 +504,7 @@ pub struct SessionRow {
 /// `listing` (upcoming soonest first, then past latest first, as of `as_of`), after the page's
 /// cursor; one more row than the page holds, to tell whether another page follows.
 pub async fn list_for(
-    db: &D1Database,
+    db: &Db,
     user: &UserId,
     role: Role,
     page: &PageRequest,
@@ -555,7 +544,7 @@ pub async fn list_for(
     let (phase, key, id) = page.cursor.as_ref().map_or((-1, 0, ""), |c| {
         (i64::from(c.after.phase), c.after.key, c.after.id.as_str())
     });
-    Ok(super::all::<SessionRow>(query!(
+    Ok(super::all::<SessionRow>(sql!(
         db,
         &sql,
         user.as_str(),

@@ -1,7 +1,9 @@
 //! Users and coaches.
 
 use serde::Deserialize;
-use worker::{query, D1Database, D1PreparedStatement};
+use worker::D1PreparedStatement;
+
+use super::Db;
 
 use crate::auth::Identity;
 use crate::domain::ids::UserId;
@@ -21,8 +23,8 @@ pub struct UserRow {
 }
 
 /// A user and, if they coach, their coach id.
-pub async fn find_user(db: &D1Database, id: &UserId) -> Result<Option<UserRow>, AppError> {
-    let statement = query!(
+pub async fn find_user(db: &Db, id: &UserId) -> Result<Option<UserRow>, AppError> {
+    let statement = sql!(
         db,
         "SELECT u.id, u.name, u.email, u.locale, u.time_zone, c.id AS coach_id
          FROM users u LEFT JOIN coaches c ON c.user_id = u.id
@@ -33,8 +35,8 @@ pub async fn find_user(db: &D1Database, id: &UserId) -> Result<Option<UserRow>, 
 }
 
 /// All users, for the development sign-in.
-pub async fn list_users(db: &D1Database) -> Result<Vec<UserRow>, AppError> {
-    let statement = query!(
+pub async fn list_users(db: &Db) -> Result<Vec<UserRow>, AppError> {
+    let statement = sql!(
         db,
         "SELECT u.id, u.name, u.email, u.locale, u.time_zone, c.id AS coach_id
          FROM users u LEFT JOIN coaches c ON c.user_id = u.id
@@ -46,12 +48,8 @@ pub async fn list_users(db: &D1Database) -> Result<Vec<UserRow>, AppError> {
 /// Keeps our copy of a user's name, e-mail, locale and time zone in step with their session
 /// token. A token without an e-mail or a time zone keeps the one we have (a new user is stored
 /// with no e-mail, as '', and in `Europe/Paris`).
-pub fn upsert_user(
-    db: &D1Database,
-    who: &Identity,
-    now: Instant,
-) -> Result<D1PreparedStatement, AppError> {
-    Ok(query!(
+pub fn upsert_user(db: &Db, who: &Identity, now: Instant) -> Result<D1PreparedStatement, AppError> {
+    Ok(sql!(
         db,
         "INSERT INTO users (id, name, email, locale, time_zone, updated_at)
          VALUES (?1, ?2, COALESCE(?3, ''), ?4, COALESCE(?6, 'Europe/Paris'), ?5)

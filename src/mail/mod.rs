@@ -20,11 +20,12 @@ pub mod when;
 use std::cell::Cell;
 
 use chrono::TimeDelta;
-use worker::{console_error, console_log, console_warn, D1Database, Method, RequestInit};
+use worker::{console_error, console_log, console_warn, Method, RequestInit};
 
 use crate::api::Ctx;
 use crate::config::{Config, MailConfig};
 use crate::db::outbox::{self, Claimed, MailKind, MailStatus, Session};
+use crate::db::Db;
 use crate::domain::time::{from_unix, Instant};
 use crate::error::AppError;
 
@@ -120,7 +121,7 @@ pub fn deliver_soon(ctx: &Ctx, id: String) {
 /// marks them skipped; with a malformed mail setting leaves them due and says so at every run,
 /// so that they go out once it is fixed.
 pub async fn deliver_or_skip(
-    db: &D1Database,
+    db: &Db,
     config: &Config,
     now: Instant,
     reservation: Option<&str>,
@@ -143,7 +144,7 @@ pub async fn deliver_or_skip(
 
 /// Sends what is due (of one reservation, or of all), reminders too late skipped first.
 pub async fn deliver(
-    db: &D1Database,
+    db: &Db,
     mail: &MailConfig,
     now: Instant,
     reservation: Option<&str>,
@@ -203,7 +204,7 @@ fn outdated(session: &Session, row: &Claimed) -> Option<&'static str> {
 
 /// Writes and sends one claimed mail, and records what came of it.
 async fn send_one(
-    db: &D1Database,
+    db: &Db,
     mail: &MailConfig,
     session: &Session,
     row: &Claimed,

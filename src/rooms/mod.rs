@@ -4,12 +4,13 @@
 
 pub mod policy;
 
-use worker::{console_warn, D1Database};
+use worker::console_warn;
 
 use crate::config::DailyConfig;
 use crate::daily::api::{DailyError, Room};
 use crate::daily::client::DailyClient;
 use crate::db::reservations::{self, ReservationRow};
+use crate::db::Db;
 use crate::domain::ids::{ReservationId, RoomName};
 use crate::domain::reservation::ReservationStatus;
 use crate::error::AppError;
@@ -70,7 +71,7 @@ const MAX_FOLLOW_ROUNDS: usize = 3;
 /// made is removed again, so a cancelled reservation never keeps a room. If it was moved
 /// meanwhile, the room stays `pending` and the next run moves it.
 pub async fn heal(
-    db: &D1Database,
+    db: &Db,
     daily: &DailyConfig,
     row: &ReservationRow,
 ) -> Result<Result<Room, DailyError>, AppError> {
@@ -107,7 +108,7 @@ pub async fn heal(
 /// reschedules reach Daily in. `Ok(false)`: still not in step after a few rounds (or Daily
 /// failed); the room stays `pending` for the scheduled handler.
 pub async fn follow(
-    db: &D1Database,
+    db: &Db,
     daily: &DailyConfig,
     mut row: ReservationRow,
 ) -> Result<Result<bool, DailyError>, AppError> {
@@ -130,7 +131,7 @@ pub async fn follow(
 
 /// Deletes the room of a cancelled reservation (a room already gone counts as deleted).
 pub async fn remove(
-    db: &D1Database,
+    db: &Db,
     daily: &DailyConfig,
     row: &ReservationRow,
 ) -> Result<Result<(), DailyError>, AppError> {

@@ -396,8 +396,19 @@ describe('sessions page', () => {
     await page.selectOption('#book-offer', 'ann_demo_90');
     await page.fill('#book-date', day);
     await page.fill('#book-time', '21:35');
+    // The list read after the booking sends back the bookmark the booking answered.
+    const bookmarks = [];
+    page.on('response', async (res) => {
+      if (res.url().endsWith('/reservations') && res.request().method() === 'POST') bookmarks.push(['booked', res.headers()['x-d1-bookmark']]);
+    });
+    page.on('request', (req) => {
+      if (req.url().endsWith('/api/player/sessions')) bookmarks.push(['listed', req.headers()['x-d1-bookmark']]);
+    });
     await page.click('#book-form button[type=submit]');
     await eventually(async () => (await page.locator('[data-list="player"] .session').count()) === 1, { what: 'the new session listed' });
+    const booked = bookmarks.find(([what]) => what === 'booked')?.[1];
+    assert.match(booked ?? '', /^[0-9a-f]{8}-/, 'the booking answered a bookmark');
+    assert.ok(bookmarks.some(([what, sent]) => what === 'listed' && sent >= booked), JSON.stringify(bookmarks));
     assert.match(await page.locator('.form-message').textContent(), /^Session réservée : Coaching cash game NL50, le .+ à 21:35\.$/);
     const item = page.locator('[data-list="player"] .session');
     assert.equal(await item.locator('.session-who').textContent(), 'Camille Martin');
