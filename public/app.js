@@ -354,11 +354,13 @@ function viewList(role) {
 function viewPack(pack, sessions) {
   const counterpart = pack.playerId === state.me.id ? pack.coachName : pack.playerName;
   let left;
+  const expired = Date.parse(pack.expiresAt) <= Date.now();
   if (pack.status === 'cancelled') left = t('pack.cancelled');
+  else if (expired) left = t('pack.expired');
   else if (pack.remaining === 0) left = t('pack.remainingNone');
   else if (pack.remaining === 1) left = t('pack.remainingOne', { size: pack.packSize });
   else left = t('pack.remaining', { remaining: pack.remaining, size: pack.packSize });
-  const expiry = pack.status === 'active' && pack.remaining > 0 ? ` · ${t('pack.expires', { date: formatDate(pack.expiresAt) })}` : '';
+  const expiry = pack.status === 'active' && !expired && pack.remaining > 0 ? ` · ${t('pack.expires', { date: formatDate(pack.expiresAt) })}` : '';
   return h('div', { class: 'pack', dataset: { packId: pack.id } },
     h('h3', { text: `${pack.title} ${t('pack.with', { name: counterpart })}` }),
     h('p', { class: 'pack-remaining', text: `${left}${expiry}` }),
@@ -581,7 +583,9 @@ async function book(event) {
     if (offer.packSize) {
       // A pack offer: a session of the player's pack of it that has one left, or a new pack.
       const slot = { startDate: body.startDate, endDate: body.endDate };
-      const pack = state.packs.player.find((p) => p.announcementId === offer.id && p.status === 'active' && p.remaining > 0);
+      const usable = (p) => p.announcementId === offer.id && p.status === 'active' && p.remaining > 0
+        && Date.parse(p.expiresAt) >= Date.parse(slot.endDate);
+      const pack = state.packs.player.find(usable);
       if (pack) {
         created = await api(`/packs/${pack.id}/sessions`, { method: 'POST', body: slot });
         done = 'book.packDone';

@@ -67,8 +67,8 @@ paths = {
    "patch": {"operationId": "reschedule", "summary": "Reschedule (its coach or its player)", "security": SEC, "parameters": ID,
      "requestBody": body("RescheduleRequest"),
      "responses": {"200": ok("Reservation", "the reservation at its new time"), "400": err(*BODY400), **AUTH, **WRITE,
-       "404": err("reservation_not_found", "announcement_not_found"), "409": err("slot_taken", "session_started"),
-       "410": err("reservation_cancelled"), "422": err("invalid_time_range", "start_in_past", "start_too_far", "duration_mismatch"),
+       "404": err("reservation_not_found", "announcement_not_found"), "409": err("slot_taken", "session_started", "too_late_to_move"),
+       "410": err("reservation_cancelled"), "422": err("invalid_time_range", "start_in_past", "start_too_far", "duration_mismatch", "after_pack_expiry"),
        **LIMITED, "503": err("auth_not_configured", "booking_not_configured", "daily_not_configured")}}},
  "/reservations/{id}/cancel": {"post": {"operationId": "cancel", "summary": "Cancel (its coach or its player)", "security": SEC, "parameters": ID,
    "requestBody": {"required": False, "description": "none, or an empty JSON object",
@@ -171,7 +171,7 @@ codes = ["unauthenticated","not_found","reservation_not_found","method_not_allow
  "session_ended","reservation_cancelled","daily_not_configured","auth_not_configured","booking_not_configured",
  "video_unavailable","video_error","invalid_signature","webhook_not_configured","recording_not_found","recording_expired",
  "range_not_satisfiable",
- "pack_offer","not_a_pack","too_many_sessions","after_pack_expiry","pack_not_found","pack_exhausted","pack_expired","pack_cancelled","internal"]
+ "pack_offer","not_a_pack","too_many_sessions","after_pack_expiry","too_late_to_move","pack_not_found","pack_exhausted","pack_expired","pack_cancelled","internal"]
 schemas = {
  "Instant": {"type": "string", "format": "date-time", "description": "RFC 3339, UTC, whole seconds", "examples": ["2026-11-24T18:00:00Z"]},
  "ErrorCode": {"type": "string", "enum": codes},

@@ -152,7 +152,7 @@ impl AppError {
             AppError::Booking(b) => match b {
                 B::Input(_) => 400,
                 B::AnnouncementNotFound => 404,
-                B::SlotTaken => 409,
+                B::SlotTaken | B::TooLateToMove { .. } => 409,
                 B::EmptySlot(_)
                 | B::StartInPast
                 | B::CoachMismatch
@@ -222,6 +222,7 @@ impl AppError {
                 B::NotAPack => "not_a_pack",
                 B::TooManySessions { .. } => "too_many_sessions",
                 B::AfterPackExpiry { .. } => "after_pack_expiry",
+                B::TooLateToMove { .. } => "too_late_to_move",
             },
             AppError::NotACoach => "not_a_coach",
             AppError::CoachNotFound => "coach_not_found",
@@ -332,6 +333,9 @@ impl AppError {
             AppError::Booking(BookingError::TooManySessions { size }) => {
                 extra.insert("limit".into(), json!(size));
             }
+            AppError::Booking(BookingError::TooLateToMove { hours }) => {
+                extra.insert("limit".into(), json!(hours));
+            }
             AppError::Booking(BookingError::AfterPackExpiry { expires_at }) => {
                 extra.insert("expiresAt".into(), json!(time::format(*expires_at)));
             }
@@ -392,6 +396,7 @@ pub fn examples() -> Vec<AppError> {
         BookingError::AfterPackExpiry {
             expires_at: from_unix(0),
         },
+        BookingError::TooLateToMove { hours: 24 },
     ];
     let mut all = vec![
         AppError::Unauthenticated(AuthError::Missing),

@@ -108,7 +108,9 @@ impl Ctx {
         let store = &self.store;
         let db = Rc::new(match store.mode {
             DbMode::Primary => db::database(&self.env)?,
-            DbMode::Read => db::session(&self.env, false, store.bookmark.as_deref())?,
+            // A bookmark D1 will not start from (another database's, say) is dropped.
+            DbMode::Read => db::session(&self.env, false, store.bookmark.as_deref())
+                .or_else(|_| db::session(&self.env, false, None))?,
             DbMode::Write => db::session(&self.env, true, None)?,
         });
         *store.db.borrow_mut() = Some(db.clone());

@@ -288,16 +288,31 @@ async fn why_refused(
     Ok(BookingError::SlotTaken.into())
 }
 
-/// One Daily room request per new session; one that fails is left to the retries.
+/// Rooms opened within one request at most (each takes a Daily request and two D1 queries);
+/// the jobs Worker opens the others within the minute.
+const ROOMS_PER_REQUEST: usize = 10;
+
+/// One Daily room request per new session; one that fails is left to the retries, as is any
+/// beyond [`ROOMS_PER_REQUEST`]. The sessions are stored: nothing here fails the request.
 async fn open_rooms(ctx: &Ctx, daily: &DailyConfig, sessions: &[String]) -> Result<(), AppError> {
     let db = ctx.db()?;
-    for id in sessions {
-        if let Some(row) = reservations::find(&db, id).await? {
-            if let Err(e) = rooms::heal(&db, daily, &row).await? {
-                console_warn!("reservation {id}: room not created yet, left to the retries: {e}");
-            }
-        }
+    for (i, id) in sessions.iter().enumerate() {
         mail::deliver_soon(ctx, id.clone());
+        if i >= ROOMS_PER_REQUEST {
+            continue;
+        }
+        let opened = match reservations::find(&db, id).await {
+            Ok(Some(row)) => rooms::heal(&db, daily, &row).await.map(|r| r.err()),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        };
+        match opened {
+            Ok(None) => {}
+            Ok(Some(e)) => {
+                console_warn!("reservation {id}: room not created yet, left to the retries: {e}")
+            }
+            Err(e) => console_warn!("reservation {id}: room left to the retries: {e}"),
+        }
     }
     Ok(())
 }
@@ -328,7 +343,10 @@ pub async fn book(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
         return Err(BookingError::AfterPackExpiry { expires_at }.into());
     }
     let db = ctx.db()?;
-    let offer = catalog::find_offer(&db, &booking.announcement_id).await?;
+    // What was bought stays bookable if the coach stops selling the offer.
+    let offer = catalog::find_offer(&db, &booking.announcement_id)
+        .await?
+        .map(|o| Offer { active: true, ..o });
     booking.check_session(offer.as_ref(), &who.user_id)?;
     let session = uuid::Uuid::new_v4().to_string();
     let guard = Guard {
@@ -434,11 +452,17 @@ pub async fn list(req: Request, ctx: Ctx, coach: bool) -> Result<Response, AppEr
             .map(|r| format!("{}.{}", r.created_at, r.id))
             .unwrap_or_default()
     });
-    let mut packs = Vec::with_capacity(rows.len());
-    for row in rows {
-        let sessions = packs::sessions_of(&db, &row.id).await?;
-        packs.push(view(row, sessions));
-    }
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut sessions = packs::sessions_of_packs(&db, &ids).await?;
+    let packs = rows
+        .into_iter()
+        .map(|row| {
+            let (mine, rest): (Vec<_>, Vec<_>) =
+                sessions.drain(..).partition(|s| s.pack_id == row.id);
+            sessions = rest;
+            view(row, mine.into_iter().map(Into::into).collect())
+        })
+        .collect();
     http::json(200, &PackList { packs, next_cursor })
 }
 

@@ -10,6 +10,7 @@ use crate::booking::{Booking, Outcome};
 use crate::db::{reservations, reservations::ReservationRow};
 use crate::domain::booking::{BookingError, Reschedule};
 use crate::domain::reservation::ReservationStatus;
+use crate::domain::window::Role;
 use crate::error::AppError;
 use crate::http;
 use crate::mail;
@@ -88,7 +89,10 @@ pub async fn cancel(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     }
     let db = ctx.db()?;
     let refund_hours = ctx.limits()?.pack_refund_hours;
-    if reservations::cancel(&db, &row.id, now, mail::queueing(config), refund_hours).await? {
+    // A session the coach cancels always gives its pack's credit back.
+    let by_coach = row.role_of(&who.user_id) == Some(Role::Coach);
+    let mail = mail::queueing(config);
+    if reservations::cancel(&db, &row.id, now, mail, refund_hours, by_coach).await? {
         mail::deliver_soon(&ctx, row.id.clone());
     }
     match &config.daily {
@@ -130,13 +134,27 @@ pub async fn reschedule(mut req: Request, ctx: Ctx) -> Result<Response, AppError
     if let Some(err) = refuse_state(&row) {
         return Err(err);
     }
-    change.check(&row.slot(), now, ctx.limits()?.horizon_days)?;
+    let limits = ctx.limits()?;
+    change.check(&row.slot(), now, limits.horizon_days)?;
 
     let db = ctx.db()?;
     let mail = mail::queueing(config);
-    if !reservations::reschedule_if_free(&db, &row, &change.slot, now, mail).await? {
+    let hours = limits.pack_refund_hours;
+    if !reservations::reschedule_if_free(&db, &row, &change.slot, now, mail, hours).await? {
         let again = super::reservation_of(&ctx, &who.user_id).await?;
-        return Err(refuse_state(&again).unwrap_or(BookingError::SlotTaken.into()));
+        if let Some(err) = refuse_state(&again) {
+            return Err(err);
+        }
+        if let Some(expires) = reservations::pack_expiry(&db, &row.id).await? {
+            if change.slot.end().timestamp() > expires {
+                let expires_at = crate::domain::time::from_unix(expires);
+                return Err(BookingError::AfterPackExpiry { expires_at }.into());
+            }
+            if again.start_at - now <= chrono::TimeDelta::hours(i64::from(hours)) {
+                return Err(BookingError::TooLateToMove { hours }.into());
+            }
+        }
+        return Err(BookingError::SlotTaken.into());
     }
     mail::deliver_soon(&ctx, row.id.clone());
     let moved = super::reservation_of(&ctx, &who.user_id).await?;

@@ -215,6 +215,41 @@ pub async fn sessions_of(db: &Db, pack: &str) -> Result<Vec<PackSessionRow>, App
     .await?)
 }
 
+/// A session of one of several packs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PackSessionOf {
+    pub pack_id: String,
+    pub id: String,
+    pub start_at: i64,
+    pub end_at: i64,
+    pub status: String,
+    pub pack_credit: i64,
+}
+
+impl From<PackSessionOf> for PackSessionRow {
+    fn from(s: PackSessionOf) -> Self {
+        PackSessionRow {
+            id: s.id,
+            start_at: s.start_at,
+            end_at: s.end_at,
+            status: s.status,
+            pack_credit: s.pack_credit,
+        }
+    }
+}
+
+/// The sessions of several packs, in one query.
+pub async fn sessions_of_packs(db: &Db, packs: &[&str]) -> Result<Vec<PackSessionOf>, AppError> {
+    let ids = serde_json::to_string(packs).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(super::all(sql!(
+        db,
+        "SELECT pack_id, id, start_at, end_at, status, pack_credit FROM reservations
+         WHERE pack_id IN (SELECT value FROM json_each(?1)) ORDER BY start_at, id",
+        ids
+    )?)
+    .await?)
+}
+
 /// Books one more session of pack `pack` (see [`guarded_insert`]); `true` if stored.
 pub async fn add_session(
     db: &Db,

@@ -182,7 +182,7 @@ pub fn guarded_insert(
            (id, announcement_id, coach_id, player_id, start_at, end_at, status, created_at, pack_id)
          SELECT ?1, a.id, a.coach_id, ?4, ?5, ?6, 'confirmed', ?7, ?10
          FROM announcements a JOIN coaches c ON c.id = a.coach_id
-         WHERE a.id = ?2 AND a.coach_id = ?3 AND a.is_active = 1
+         WHERE a.id = ?2 AND a.coach_id = ?3 AND (a.is_active = 1 OR ?10 IS NOT NULL)
            AND a.duration_minutes * 60 = ?6 - ?5
            AND c.user_id <> ?4
            {claimed_by_this_request}
@@ -273,6 +273,21 @@ pub async fn count_upcoming(db: &Db, player: &UserId, now: Instant) -> Result<i6
     )?)
     .await?;
     Ok(row.map_or(0, |c| c.n))
+}
+
+/// The pack terms of a reservation that belongs to one: the pack's expiry.
+pub async fn pack_expiry(db: &Db, id: &str) -> Result<Option<i64>, AppError> {
+    #[derive(Deserialize)]
+    struct Expiry {
+        expires_at: i64,
+    }
+    let row = super::first::<Expiry>(sql!(
+        db,
+        "SELECT p.expires_at FROM reservations r JOIN packs p ON p.id = r.pack_id WHERE r.id = ?1",
+        id
+    )?)
+    .await?;
+    Ok(row.map(|e| e.expires_at))
 }
 
 /// Whether the coach (`coach_id`, user `coach_user`) or `player` already has a live session
@@ -387,19 +402,21 @@ pub async fn cancel(
     now: Instant,
     mail: Option<u32>,
     refund_hours: u32,
+    by_coach: bool,
 ) -> Result<bool, AppError> {
     let change = uuid::Uuid::new_v4().to_string();
     let mut statements = vec![sql!(
         db,
         "UPDATE reservations SET status = 'cancelled', cancelled_at = ?2, video_retry_at = 0,
              ics_sequence = ics_sequence + 1, changed_by = ?3,
-             pack_credit = CASE WHEN pack_id IS NOT NULL AND start_at - ?2 > ?4 * 3600 THEN 0
-                                ELSE pack_credit END
+             pack_credit = CASE WHEN pack_id IS NOT NULL AND (?5 = 1 OR start_at - ?2 > ?4 * 3600)
+                                THEN 0 ELSE pack_credit END
          WHERE id = ?1 AND status = 'confirmed'",
         id,
         now.timestamp(),
         &change,
-        refund_hours
+        refund_hours,
+        i32::from(by_coach)
     )?];
     statements.extend(outbox::cancelled(db, id, &change, now, mail)?);
     Ok(super::batch(db, statements).await?.first() == Some(&1))
@@ -407,7 +424,9 @@ pub async fn cancel(
 
 /// Moves a reservation that has not started to a new slot of the same length, if neither
 /// participant has another live session there, and if it still starts when `row` says (two
-/// reschedules at once: the second is refused): one guarded statement, like the booking. The
+/// reschedules at once: the second is refused); a pack's session only while more than
+/// `refund_hours` ahead, and to a slot ending before the pack expires: one guarded statement,
+/// like the booking. The
 /// room must then follow (`pending` until it does). With mail (`Some(reminder minutes)`), the
 /// notices and the new reminders are queued, and the old reminders disarmed, in the same batch.
 pub async fn reschedule_if_free(
@@ -416,6 +435,7 @@ pub async fn reschedule_if_free(
     slot: &Slot,
     now: Instant,
     mail: Option<u32>,
+    refund_hours: u32,
 ) -> Result<bool, AppError> {
     let change = uuid::Uuid::new_v4().to_string();
     let update = sql!(
@@ -425,6 +445,9 @@ pub async fn reschedule_if_free(
              video_status = 'pending', video_attempts = 0, video_retry_at = 0,
              ics_sequence = ics_sequence + 1, changed_by = ?8
          WHERE id = ?1 AND status = 'confirmed' AND start_at > ?4 AND start_at = ?9
+           AND (pack_id IS NULL
+                OR (start_at - ?4 > ?10 * 3600
+                    AND ?3 <= (SELECT p.expires_at FROM packs p WHERE p.id = reservations.pack_id)))
            AND ?3 - ?2 = end_at - start_at
            AND NOT EXISTS (
              SELECT 1 FROM reservations r
@@ -439,7 +462,8 @@ pub async fn reschedule_if_free(
         &row.player_id,
         &row.coach_user_id,
         &change,
-        row.start_at.timestamp()
+        row.start_at.timestamp(),
+        refund_hours
     )?;
     let mut statements = vec![update];
     let previous = (row.start_at.timestamp(), row.end_at.timestamp());

@@ -42,6 +42,8 @@ pub enum BookingError {
     TooManySessions { size: i64 },
     #[error("the session must end before the pack expires, at {expires_at}")]
     AfterPackExpiry { expires_at: Instant },
+    #[error("a pack's session can be moved only until {hours} hours before it starts")]
+    TooLateToMove { hours: u32 },
 }
 
 /// `POST /reservations` body, as sent.

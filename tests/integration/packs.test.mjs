@@ -174,6 +174,27 @@ describe('packs', () => {
     assert.equal(now.sessions.find((s) => s.id === lateSession.id).usesCredit, true);
   });
 
+  test("a coach's cancellation always gives the credit back; a session moves only within the pack's terms", async () => {
+    const coach = await packCoach({ size: 5, days: 10 });
+    const player = newPlayer();
+    const pack = (await buy(coach, player, [slot(120), slot(72 * 60)])).body;
+    const [soon, later] = pack.sessions;
+    // Less than 24 h ahead, the player could not move it (and then cancel it for a refund).
+    const tooLate = await worker.request(`/reservations/${soon.id}`, { as: player, method: 'PATCH', json: slot(96 * 60) });
+    assert.equal(tooLate.status, 409, tooLate.text);
+    assert.equal(tooLate.body.error.code, 'too_late_to_move');
+    // Nor past the pack's expiry.
+    const past = await worker.request(`/reservations/${later.id}`, { as: player, method: 'PATCH', json: slot(11 * 24 * 60) });
+    assert.equal(past.status, 422, past.text);
+    assert.equal(past.body.error.code, 'after_pack_expiry');
+    assert.equal((await worker.request(`/reservations/${later.id}`, { as: player, method: 'PATCH', json: slot(96 * 60) })).status, 200);
+    // The coach cancels the session two hours away: the player keeps the credit.
+    assert.equal((await worker.request(`/reservations/${soon.id}/cancel`, { as: coach.user, method: 'POST' })).status, 200);
+    const now = (await worker.request(`/packs/${pack.id}`, { as: player })).body;
+    assert.equal(now.remaining, 4);
+    assert.equal(now.sessions.find((s) => s.id === soon.id).usesCredit, false);
+  });
+
   test('an Idempotency-Key replays the purchase; another body under it is refused', async () => {
     const coach = await packCoach();
     const player = newPlayer();
