@@ -14,7 +14,8 @@ const sign = (claims) => {
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 };
 const now = Math.floor(Date.now() / 1000);
-const slot0 = (Math.floor(now / 3600) + 24 * 200) * 3600; // far from the seeded sessions
+// Far from the seeded sessions, and within the booking horizon (BOOKING_HORIZON_DAYS, 180).
+const slot0 = (Math.floor(now / 3600) + 24 * 150) * 3600;
 let failures = 0;
 
 /** Books slot number i (coach i mod 200); returns [ms, D1 round trips]. */

@@ -65,7 +65,9 @@ measure() { # stack worker run
     ours/miniflare) dir=$ROOT; set -- node bench/serve.mjs "$PORT" "$OUT/ours.vars" "$OUT/state-ours" ;;
     ours/miniflare-no-assets) dir=$ROOT; set -- env BENCH_NO_ASSETS=1 node bench/serve.mjs "$PORT" "$OUT/ours.vars" "$OUT/state-ours" ;;
     peer/wrangler-dev) dir=$OUT/peer; set -- npx wrangler dev --ip 127.0.0.1 --port "$PORT" ;;
-    peer/miniflare*) dir=$OUT/peer; set -- node scripts/serve.mjs miniflare "$PORT" ;;
+    peer/miniflare) dir=$OUT/peer; set -- node scripts/serve.mjs miniflare "$PORT" ;;
+    # The peer's serve.mjs drops its assets too when BENCH_NO_ASSETS=1: both without the router.
+    peer/miniflare-no-assets) dir=$OUT/peer; set -- env BENCH_NO_ASSETS=1 node scripts/serve.mjs miniflare "$PORT" ;;
   esac
   "seed_$who"
   start_server "$dir" "$@"
