@@ -275,7 +275,12 @@ async fn fetch(req: Request, env: Env, runtime: Context) -> Result<Response> {
             match writes.then(|| http::check_write(&req, finishing.origin(), body_optional)) {
                 Some(Err(e)) => http::error_response(&e),
                 _ => {
-                    let store = api::DbStore::new(db_mode(route), http::d1_bookmark(&req));
+                    // Only a read starts from the client's bookmark: the others never look.
+                    let mode = db_mode(route);
+                    let bookmark = (mode == api::DbMode::Read)
+                        .then(|| http::d1_bookmark(&req))
+                        .flatten();
+                    let store = api::DbStore::new(mode, bookmark);
                     let ctx = Ctx::new(env, config, params, runtime, store.clone());
                     let mut response = dispatch(route, req, ctx).await?;
                     if let Some(bookmark) = store.bookmark_out() {

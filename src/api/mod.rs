@@ -18,8 +18,9 @@ pub mod webhooks;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use worker::{console_warn, Env};
+use worker::{console_warn, Env, Request};
 
+use crate::booking::idempotency::IdempotencyKey;
 use crate::config::{BookingLimits, Config, DailyConfig};
 use crate::db::{self, reservations::ReservationRow};
 use crate::domain::ids::{ReservationId, UserId};
@@ -151,6 +152,16 @@ impl Ctx {
             .daily
             .as_ref()
             .map_err(|e| AppError::DailyNotConfigured(e.clone()))
+    }
+}
+
+/// The request's `Idempotency-Key`, if it sent one (`400 invalid_idempotency_key` if malformed).
+pub fn idempotency_key(req: &Request) -> Result<Option<IdempotencyKey>, AppError> {
+    match req.headers().get("Idempotency-Key")? {
+        None => Ok(None),
+        Some(raw) => IdempotencyKey::parse(&raw)
+            .map(Some)
+            .map_err(|_| AppError::InvalidIdempotencyKey),
     }
 }
 

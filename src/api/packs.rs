@@ -154,7 +154,7 @@ pub async fn buy(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     ctx.limit_writes(&who.user_id).await?;
     let daily = ctx.daily()?;
     let limits = ctx.limits()?;
-    let key = idempotency_key(&req)?;
+    let key = super::idempotency_key(&req)?;
     let body = http::read_json(&mut req).await?;
     let hash = fingerprint(&body);
     let db = ctx.db()?;
@@ -229,15 +229,6 @@ fn replay(record: keys::KeyRecord, hash: &str) -> Result<Response, AppError> {
         (Some(201), Some(body)) => created(&record.reservation_id, body, true),
         (Some(status), Some(body)) => Ok(http::json_text(status, body)?),
         _ => Err(AppError::IdempotencyKeyInFlight),
-    }
-}
-
-fn idempotency_key(req: &Request) -> Result<Option<IdempotencyKey>, AppError> {
-    match req.headers().get("Idempotency-Key")? {
-        None => Ok(None),
-        Some(raw) => IdempotencyKey::parse(&raw)
-            .map(Some)
-            .map_err(|_| AppError::InvalidIdempotencyKey),
     }
 }
 

@@ -5,7 +5,6 @@ use worker::{console_warn, Request, Response};
 
 use super::views::ReservationView;
 use super::Ctx;
-use crate::booking::idempotency::IdempotencyKey;
 use crate::booking::{Booking, Outcome};
 use crate::db::{reservations, reservations::ReservationRow};
 use crate::domain::booking::{BookingError, Reschedule};
@@ -15,15 +14,6 @@ use crate::error::AppError;
 use crate::http;
 use crate::mail;
 use crate::rooms;
-
-fn idempotency_key(req: &Request) -> Result<Option<IdempotencyKey>, AppError> {
-    match req.headers().get("Idempotency-Key")? {
-        None => Ok(None),
-        Some(raw) => IdempotencyKey::parse(&raw)
-            .map(Some)
-            .map_err(|_| AppError::InvalidIdempotencyKey),
-    }
-}
 
 /// The answer of a booking, fresh or replayed, byte for byte as it was first made.
 fn answer(outcome: Outcome) -> Result<Response, AppError> {
@@ -47,7 +37,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let player = http::identity(&req, &ctx.config, now)?;
     ctx.limit_writes(&player.user_id).await?;
     let daily = ctx.daily()?;
-    let key = idempotency_key(&req)?;
+    let key = super::idempotency_key(&req)?;
     let body = http::read_json(&mut req).await?;
     let db = ctx.db()?;
     let booking = Booking {

@@ -97,7 +97,8 @@ pub struct Offer {
     pub pack: Option<(i64, i64)>,
 }
 
-fn id<T>(
+/// A required id field of a body, parsed, or the input error that names it.
+pub(super) fn id<T>(
     value: Option<String>,
     field: &str,
     parse: fn(&str) -> Result<T, IdError>,

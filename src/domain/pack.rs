@@ -4,8 +4,8 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::booking::{BookingError, NewBooking, SlotBody};
-use super::ids::{AnnouncementId, CoachId, IdError};
+use super::booking::{id, BookingError, NewBooking, SlotBody};
+use super::ids::{AnnouncementId, CoachId};
 use super::input::{self, InputError};
 use super::time::{Instant, Slot};
 
@@ -44,14 +44,6 @@ pub struct PackPurchase {
     pub announcement_id: AnnouncementId,
     pub coach_id: CoachId,
     pub sessions: Vec<Slot>,
-}
-
-fn id<T>(
-    value: Option<String>,
-    field: &str,
-    parse: fn(&str) -> Result<T, IdError>,
-) -> Result<T, InputError> {
-    parse(&input::required(value, field)?).map_err(|e| InputError::invalid(field, e))
 }
 
 impl TryFrom<&Value> for PackPurchase {

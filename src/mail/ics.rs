@@ -101,18 +101,9 @@ mod tests {
 
     fn invite(cancelled: bool, sequence: u32) -> String {
         Invite {
-            reservation_id: "r-1",
-            host: "sessions.edgemy.fr",
-            sequence,
-            start: parse_rfc3339("2026-11-24T18:00:00Z").unwrap(),
-            end: parse_rfc3339("2026-11-24T19:00:00Z").unwrap(),
-            summary: "Revue de mains avec Camille Martin",
-            description: "Rejoindre : https://sessions.edgemy.fr/?session=r-1",
-            url: "https://sessions.edgemy.fr/?session=r-1",
-            organizer: ("Edgemy", "sessions@edgemy.fr"),
-            attendee: ("Léo Dubois", "leo@example.test"),
             cancelled,
-            now: parse_rfc3339("2026-11-20T10:00:00Z").unwrap(),
+            sequence,
+            ..base()
         }
         .to_ics()
     }
