@@ -115,14 +115,9 @@ pub async fn read_json(req: &mut Request) -> Result<serde_json::Value, AppError>
 pub async fn read_optional_object(req: &mut Request) -> Result<(), AppError> {
     match read_body(req, MAX_BODY_BYTES).await? {
         None => Ok(()),
-        // JSON's whitespace only (not form feeds): an empty body in all but name.
-        Some(body)
-            if body
-                .iter()
-                .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) =>
-        {
-            Ok(())
-        }
+        Some(body) if body.is_empty() => Ok(()),
+        // Anything else must be JSON, and whitespace alone is not (RFC 8259: a JSON text is a
+        // value): `400 invalid_json`, as for any other body that does not parse.
         Some(body) => match serde_json::from_slice(&body) {
             Ok(serde_json::Value::Object(_)) => Ok(()),
             Ok(_) => Err(InputError::NotAnObject.into()),

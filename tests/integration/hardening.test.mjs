@@ -134,7 +134,7 @@ describe('cross-site requests', () => {
     for (const start of [120, 240, 360]) made.push((await book(newPlayer(), coach, slot(start))).body);
     const form = await bodyOf(await raw(`/reservations/${made[0].id}/cancel`, { as: coach.user, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'x=1' }));
     assert.equal(form.status, 415);
-    for (const [body, code] of [['[null, null]', 'invalid_body'], ['"yes"', 'invalid_body'], ['nope', 'invalid_json'], ['\f', 'invalid_json']]) {
+    for (const [body, code] of [['[null, null]', 'invalid_body'], ['"yes"', 'invalid_body'], ['nope', 'invalid_json'], ['\f', 'invalid_json'], ['\n', 'invalid_json']]) {
       const res = await bodyOf(await raw(`/reservations/${made[0].id}/cancel`, { as: coach.user, method: 'POST', headers: { 'content-type': 'application/json' }, body }));
       assert.equal(res.status, 400, body);
       assert.equal(res.body.error.code, code, body);
