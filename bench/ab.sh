@@ -6,11 +6,12 @@
 #   bench/ab.sh BUILD_A BUILD_B       each a directory holding a worker-build output
 #                                     (index.js, index_bg.wasm), e.g. a copy of build/
 #
-# Knobs: PAIRS (4) DURATION (10s) THREADS (2) CONNS (16) WARMUP (2s) PORT (8795)
+# Knobs: PAIRS (4) DURATION (10s) THREADS (2) CONNS (16) WARMUP (2s) PIN (1; empty: unpinned) PORT (8795)
 #        STANDIN_PORT (8796). Writes target/bench/ab.tsv and prints a summary.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
+PIN=${PIN-1}
 source "$ROOT/bench/lib.sh"
 
 [ $# -eq 2 ] || die "usage: bench/ab.sh BUILD_A BUILD_B"

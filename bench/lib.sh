@@ -14,6 +14,12 @@ STANDIN=http://127.0.0.1:$STANDIN_PORT
 SECRET=bench-session-secret
 DOMAIN_ID=7d3b1f0e-5c2a-4b8e-9f61-2a4c8e0d9b17
 mkdir -p "$OUT"
+# PIN=1 puts the server on CPU 0 and the load generator on CPU 1 (bench/ab.sh does): on 2 cores,
+# this keeps wrk's own work out of the server's caches and its run queue, and the server's CPU
+# time per request moves less between runs.
+PIN=${PIN:-}
+SERVER_PIN=() LOAD_PIN=()
+if [ -n "$PIN" ]; then SERVER_PIN=(taskset -c 0) LOAD_PIN=(taskset -c 1); fi
 
 # Our Worker's settings for the benchmark (Daily is the stand-in).
 write_ours_vars() {
@@ -55,7 +61,7 @@ COLD_MS=""
 start_server() {
   local dir=$1; shift
   local t0; t0=$(date +%s%N)
-  (cd "$dir" && exec setsid "$@" >"$OUT/server.log" 2>&1 </dev/null) &
+  (cd "$dir" && exec setsid "${SERVER_PIN[@]}" "$@" >"$OUT/server.log" 2>&1 </dev/null) &
   SERVER_PGID=$!
   for _ in $(seq 1 1200); do
     if curl -fs -o /dev/null --max-time 1 "$BASE/healthz"; then
@@ -73,7 +79,7 @@ to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v
 rps() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1"; }
 pct() { to_ms "$(awk -v p="$2%" '$1 == p { print $2; exit }' "$1")"; }
 non2xx() { awk '/Non-2xx or 3xx responses:/ { print $NF; f = 1 } END { if (!f) print 0 }' "$1"; }
-wrk_run() { local d=$1 out=$2; shift 2; timeout 120 wrk -t"$THREADS" -c"$CONNS" -d"$d" --timeout 5s --latency "$@" >"$out"; }
+wrk_run() { local d=$1 out=$2; shift 2; timeout 120 "${LOAD_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$d" --timeout 5s --latency "$@" >"$out"; }
 # CPU time (user + system, in clock ticks) of every process of the server: node, workerd and
 # whatever else the stack started. Unlike req/s, it hardly moves with what else the 2 cores do.
 server_ticks() {
@@ -96,5 +102,25 @@ seed_ours() {
   timeout 120 "$WRANGLER" d1 migrations apply edgemy --local --persist-to "$OUT/state-ours" >/dev/null 2>&1
   timeout 300 "$WRANGLER" d1 execute edgemy --local --persist-to "$OUT/state-ours" --file "$OUT/seed-ours/seed.sql" >/dev/null 2>&1
   cp "$OUT/seed-ours/pairs.txt" "$OUT/pairs-ours.txt"
+  cp "$OUT/seed-ours/sessions.txt" "$OUT/sessions-ours.txt"
 }
 
+# The peer (../shared/peers/ts-worker, or PEER_DIR), copied to target/bench/peer with its npm
+# packages and its development settings.
+PEER_SRC=${PEER_DIR:-$ROOT/../shared/peers/ts-worker}
+prepare_peer() {
+  [ -d "$PEER_SRC" ] || die "the peer is not at $PEER_SRC (set PEER_DIR)"
+  say "preparing the peer in $OUT/peer"
+  mkdir -p "$OUT/peer"
+  (cd "$PEER_SRC" && tar --exclude=./node_modules --exclude=./.wrangler --exclude=./bench/out --exclude=./dist -cf - .) | (cd "$OUT/peer" && tar xf -)
+  (cd "$OUT/peer" && { [ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && { [ -f .dev.vars ] || cp .dev.vars.example .dev.vars; })
+}
+
+seed_peer() {
+  (cd "$OUT/peer" && rm -rf .wrangler/state \
+    && timeout 120 npx wrangler d1 migrations apply peer --local >/dev/null 2>&1 \
+    && node scripts/seed.mjs >/dev/null \
+    && timeout 300 npx wrangler d1 execute peer --local --file=seed/seed.sql >/dev/null 2>&1 \
+    && node scripts/gen-tokens.mjs --count 500 >/dev/null)
+  cp "$OUT/peer/bench/pairs.txt" "$OUT/pairs-peer.txt"
+}

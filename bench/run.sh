@@ -21,10 +21,7 @@ RUNS=${RUNS:-3}
 RATE=${RATE:-}
 BOOKINGS=${BOOKINGS:-200}
 DAILY_LATENCY_MS=${DAILY_LATENCY_MS:-100}
-PEER_SRC=${PEER_DIR:-$ROOT/../shared/peers/ts-worker}
 source "$ROOT/bench/lib.sh"
-
-[ -d "$PEER_SRC" ] || die "the peer is not at $PEER_SRC (set PEER_DIR)"
 bash scripts/bootstrap.sh
 command -v wrk >/dev/null || { say "installing wrk (Debian)"; apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 command -v oha >/dev/null || { say "installing oha (crates.io, a few minutes once)"; cargo install --locked -q oha; }
@@ -33,10 +30,7 @@ say "building this Worker (release wasm) and the Daily stand-in"
 bash scripts/build-worker.sh >/dev/null
 cargo build --release --quiet -p daily-standin
 
-say "preparing the peer in $OUT/peer"
-mkdir -p "$OUT/peer"
-(cd "$PEER_SRC" && tar --exclude=./node_modules --exclude=./.wrangler --exclude=./bench/out --exclude=./dist -cf - .) | (cd "$OUT/peer" && tar xf -)
-(cd "$OUT/peer" && { [ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && { [ -f .dev.vars ] || cp .dev.vars.example .dev.vars; })
+prepare_peer
 
 write_ours_vars
 
@@ -48,15 +42,6 @@ printf 'size\tours_glue\t%s\t%s\n' "$(stat -c %s build/index.js)" "$(gz build/in
 printf 'size\tpeer_bundle\t%s\t%s\n' "$(stat -c %s "$OUT/peer/dist/index.js")" "$(gz "$OUT/peer/dist/index.js")" >>"$OUT/sizes.tsv"
 
 start_standin
-
-seed_peer() {
-  (cd "$OUT/peer" && rm -rf .wrangler/state \
-    && timeout 120 npx wrangler d1 migrations apply peer --local >/dev/null 2>&1 \
-    && node scripts/seed.mjs >/dev/null \
-    && timeout 300 npx wrangler d1 execute peer --local --file=seed/seed.sql >/dev/null 2>&1 \
-    && node scripts/gen-tokens.mjs --count 500 >/dev/null)
-  cp "$OUT/peer/bench/pairs.txt" "$OUT/pairs-peer.txt"
-}
 
 measure() { # stack worker run
   local stack=$1 who=$2 run=$3 dir first tag cpu

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Benchmark data for this Worker, the same volume as the peer's seed: 200 coaches, 2,000
 // players, 10,000 reservations, 600 of them inside their join window now (rooms ready), the rest
-// on 15-minute slots across ±60 days but never within ±3 h of now. Writes OUT/seed.sql and
-// OUT/pairs.txt ("<reservation id>\t<session JWT>", one in four for the coach) for rotate.lua.
+// on 15-minute slots across ±60 days but never within ±3 h of now. Also one more player with 50
+// sessions (20 past, 30 upcoming; the session list's first page), for the session-list
+// measurement. Writes OUT/seed.sql, OUT/pairs.txt ("<reservation id>\t<session JWT>", one in
+// four for the coach) for rotate.lua, and OUT/sessions.txt (that player's session JWT).
 // Usage: node bench/seed.mjs OUT_DIR SESSION_SECRET [PAIRS]
 import { createHmac } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -63,6 +65,12 @@ while (reservations.length < N_RESERVATIONS) {
   add(pick(coaches), pick(players), slot0 + offset, rand() < 0.9);
 }
 
+// The session list's player: 50 sessions with coaches picked at random, one a day at 07:30 UTC
+// (off the 15-minute grid of the others), 20 days back to 30 days ahead.
+const listPlayer = person('p', 'list50');
+const day0 = Math.floor(now / 86400) * 86400 + 7.5 * 3600;
+for (let d = -20; d < 30; d++) add(pick(coaches), listPlayer, day0 + d * 86400, rand() < 0.9);
+
 const lines = ['DELETE FROM reservations;', 'DELETE FROM announcements;', 'DELETE FROM coaches;', 'DELETE FROM users;'];
 const chunks = (rows, size) => Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
 for (const chunk of chunks(users, 100)) {
@@ -86,4 +94,6 @@ const pairs = inWindow.slice(0, Number(pairCount)).map((r, i) => {
   return `${r.id}\t${sign({ iss: 'https://edgemy.fr', aud: 'edgemy-sessions', sub: u.id, name: u.name, email: u.email, locale: u.locale, iat: now, exp: now + 2 * 3600 })}`;
 });
 writeFileSync(path.join(outDir, 'pairs.txt'), pairs.join('\n') + '\n');
+const u = listPlayer;
+writeFileSync(path.join(outDir, 'sessions.txt'), `${sign({ iss: 'https://edgemy.fr', aud: 'edgemy-sessions', sub: u.id, name: u.name, email: u.email, locale: u.locale, iat: now, exp: now + 2 * 3600 })}\n`);
 console.log(`seed: ${users.length} users, ${coaches.length} coaches, ${reservations.length} reservations (${inWindow.length} joinable now); ${pairs.length} pairs`);
