@@ -7,7 +7,8 @@ use futures_util::StreamExt;
 
 use chrono::Utc;
 use serde::Serialize;
-use worker::{console_error, Request, Response};
+use worker::worker_sys::web_sys;
+use worker::{console_error, ByteStream, Headers, Response, Url};
 
 use crate::auth::{self, AuthError, Identity};
 use crate::config::Config;
@@ -20,6 +21,79 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// The session cookie set by the platform (and by the development sign-in).
 pub const SESSION_COOKIE: &str = "edgemy_session";
+
+/// A request to the API Worker: the runtime's own `Request`, read through the few accessors the
+/// handlers use. workers-rs's `worker::Request` reads the request's `cf` object when it is made,
+/// and the runtime builds that object on first access: in the CPU profile it was the largest
+/// single cost of a `/healthz` answer (BENCHMARKS.md). No handler of ours reads `cf`.
+pub struct Request {
+    inner: web_sys::Request,
+    /// The URL, read from the runtime once: the router, the HSTS header and the query all use it.
+    url: String,
+}
+
+/// The entry point's request (`#[event(fetch)]` converts the runtime's through this).
+impl worker::FromRequest for Request {
+    fn from_raw(
+        inner: web_sys::Request,
+    ) -> std::result::Result<Self, impl Into<Box<dyn std::error::Error>>> {
+        let url = inner.url();
+        Ok::<_, worker::Error>(Self { inner, url })
+    }
+}
+
+impl Request {
+    /// The request's headers (a handle on the runtime's, not a copy).
+    pub fn headers(&self) -> Headers {
+        Headers(self.inner.headers())
+    }
+
+    /// The method, as the client sent it (upper case for the standard ones).
+    pub fn method(&self) -> String {
+        self.inner.method()
+    }
+
+    /// The whole URL, parsed.
+    pub fn url(&self) -> worker::Result<Url> {
+        Ok(Url::parse(&self.url)?)
+    }
+
+    /// Whether the URL is an `https:` one.
+    pub fn is_https(&self) -> bool {
+        self.url.starts_with("https:")
+    }
+
+    /// The path of the URL, without its query.
+    pub fn path(&self) -> &str {
+        path_of(&self.url)
+    }
+
+    /// Whether the request has a body at all.
+    pub fn has_body(&self) -> bool {
+        self.inner.body().is_some()
+    }
+
+    /// The body as a stream of chunks, if there is one.
+    pub fn stream(&self) -> Option<ByteStream> {
+        self.inner.body().map(ByteStream::from)
+    }
+
+    /// The request as workers-rs's type, for the APIs that take one (the Static Assets
+    /// binding). This reads `cf`.
+    pub fn into_worker(self) -> worker::Request {
+        self.inner.into()
+    }
+}
+
+/// The path of a URL as the runtime serializes it (WHATWG): it begins at the first `/` after the
+/// host, and a `?` or `#` in it is always percent-encoded, so the first one ends it.
+fn path_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[after_scheme..];
+    let path = rest.find('/').map_or("/", |i| &rest[i..]);
+    let end = path.find(['?', '#']).unwrap_or(path.len());
+    &path[..end]
+}
 
 impl From<worker::Error> for AppError {
     fn from(e: worker::Error) -> Self {
@@ -78,7 +152,7 @@ pub async fn respond(
 
 /// Reads a request body as it streams in, refusing it (413) as soon as it passes `limit`
 /// bytes, without reading the rest. `None` when the request has no body.
-pub async fn read_body(req: &mut Request, limit: usize) -> Result<Option<Vec<u8>>, AppError> {
+pub async fn read_body(req: &Request, limit: usize) -> Result<Option<Vec<u8>>, AppError> {
     let too_large = AppError::PayloadTooLarge { limit };
     let declared = req
         .headers()
@@ -87,11 +161,10 @@ pub async fn read_body(req: &mut Request, limit: usize) -> Result<Option<Vec<u8>
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large);
     }
-    if req.inner().body().is_none() {
+    let Some(mut chunks) = req.stream() else {
         return Ok(None);
-    }
+    };
     let mut body = Vec::with_capacity(declared.unwrap_or(1024).min(limit));
-    let mut chunks = req.stream()?;
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk.map_err(|_| AppError::InvalidJson)?;
         if body.len() + chunk.len() > limit {
@@ -103,7 +176,7 @@ pub async fn read_body(req: &mut Request, limit: usize) -> Result<Option<Vec<u8>
 }
 
 /// The JSON body of a request (at most `MAX_BODY_BYTES`).
-pub async fn read_json(req: &mut Request) -> Result<serde_json::Value, AppError> {
+pub async fn read_json(req: &Request) -> Result<serde_json::Value, AppError> {
     let body = read_body(req, MAX_BODY_BYTES)
         .await?
         .ok_or(AppError::InvalidJson)?;
@@ -112,7 +185,7 @@ pub async fn read_json(req: &mut Request) -> Result<serde_json::Value, AppError>
 
 /// The body of a request that may have none: nothing, an empty body, or a JSON object (whose
 /// fields are not used). Anything else is refused rather than ignored.
-pub async fn read_optional_object(req: &mut Request) -> Result<(), AppError> {
+pub async fn read_optional_object(req: &Request) -> Result<(), AppError> {
     match read_body(req, MAX_BODY_BYTES).await? {
         None => Ok(()),
         Some(body) if body.is_empty() => Ok(()),
@@ -176,8 +249,7 @@ pub fn check_write(req: &Request, origin: &Origin, body_optional: bool) -> Resul
         let media_type = value.split(';').next().unwrap_or_default().trim();
         media_type.eq_ignore_ascii_case("application/json")
     });
-    let empty = req.inner().body().is_none()
-        || req.headers().get("Content-Length")?.as_deref() == Some("0");
+    let empty = !req.has_body() || req.headers().get("Content-Length")?.as_deref() == Some("0");
     let no_body = content_type.is_none() && empty;
     if is_json || (body_optional && no_body) {
         Ok(())
@@ -196,7 +268,7 @@ pub struct Finishing {
 impl Finishing {
     pub fn of(req: &Request, config: &Config) -> worker::Result<Self> {
         Ok(Self {
-            https: req.inner().url().starts_with("https:"),
+            https: req.is_https(),
             origin: Origin::of(req, config)?,
         })
     }
@@ -294,4 +366,26 @@ pub fn identity(req: &Request, config: &Config, now: Instant) -> Result<Identity
         .map_err(|e| AppError::AuthNotConfigured(e.clone()))?;
     let token = session_token(req).ok_or(AppError::Unauthenticated(AuthError::Missing))?;
     auth::verify(&token, auth_config, now).map_err(AppError::Unauthenticated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_of;
+
+    #[test]
+    fn the_path_of_a_url_ends_at_its_query_or_fragment() {
+        for (url, path) in [
+            ("https://sessions.edgemy.fr/healthz", "/healthz"),
+            (
+                "http://127.0.0.1:8787/reservations/abc/daily-token?x=1",
+                "/reservations/abc/daily-token",
+            ),
+            ("https://edgemy.fr", "/"),
+            ("https://edgemy.fr/?session=1", "/"),
+            ("https://edgemy.fr/api/me#top", "/api/me"),
+            ("https://edgemy.fr/a%3Fb/c", "/a%3Fb/c"),
+        ] {
+            assert_eq!(path_of(url), path, "{url}");
+        }
+    }
 }

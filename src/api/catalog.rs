@@ -1,7 +1,9 @@
 //! `GET /api/coaches/:coachId/announcements`: a coach's active offers, for the booking form.
 
 use serde::Serialize;
-use worker::{Request, Response};
+use worker::Response;
+
+use crate::http::Request;
 
 use super::Ctx;
 use crate::db::catalog;

@@ -4,7 +4,9 @@
 
 use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
-use worker::{Request, Response};
+use worker::Response;
+
+use crate::http::Request;
 
 use super::Ctx;
 use crate::auth::{self, Identity};
@@ -69,14 +71,14 @@ pub async fn users(_req: Request, ctx: Ctx) -> Result<Response, AppError> {
     http::json(200, &serde_json::json!({ "users": list }))
 }
 
-pub async fn login(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
+pub async fn login(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     ensure_enabled(&ctx)?;
     let auth_config = ctx
         .config
         .auth
         .as_ref()
         .map_err(|e| AppError::AuthNotConfigured(e.clone()))?;
-    let body: LoginBody = input::from_json(&http::read_json(&mut req).await?)?;
+    let body: LoginBody = input::from_json(&http::read_json(&req).await?)?;
     let user_id = input::required(body.user_id, "userId")?;
     let user_id = UserId::parse(&user_id).map_err(|_| AppError::UnknownDemoUser)?;
     let db = ctx.db()?;
@@ -110,9 +112,9 @@ pub async fn login(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
     Ok(response)
 }
 
-pub async fn logout(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
+pub async fn logout(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     ensure_enabled(&ctx)?;
-    http::read_optional_object(&mut req).await?;
+    http::read_optional_object(&req).await?;
     let mut response = http::json(200, &serde_json::json!({ "signedOut": true }))?;
     response.headers_mut().set(
         "Set-Cookie",
@@ -123,9 +125,9 @@ pub async fn logout(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
 
 /// `POST /dev/jobs`: runs the jobs Worker's scheduled work now (rooms, Daily's reports, the
 /// archive, e-mail) instead of at its next minute, through the `JOBS` service binding.
-pub async fn jobs(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
+pub async fn jobs(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     ensure_enabled(&ctx)?;
-    http::read_optional_object(&mut req).await?;
+    http::read_optional_object(&req).await?;
     let jobs = ctx
         .env
         .service("JOBS")

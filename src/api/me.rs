@@ -1,7 +1,9 @@
 //! `GET /api/me`: who is signed in, and whether they coach.
 
 use serde::Serialize;
-use worker::{Request, Response};
+use worker::Response;
+
+use crate::http::Request;
 
 use super::Ctx;
 use crate::db::users;

@@ -18,11 +18,16 @@ pub mod webhooks;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use worker::{console_warn, Env, Request};
+use worker::{console_warn, Env};
+
+use crate::http::Request;
 
 use crate::booking::idempotency::IdempotencyKey;
 use crate::config::{BookingLimits, Config, DailyConfig};
-use crate::db::{self, reservations::ReservationRow};
+use crate::db::{
+    self,
+    reservations::{JoinRow, ReservationRow},
+};
 use crate::domain::ids::{ReservationId, UserId};
 use crate::error::AppError;
 
@@ -165,16 +170,30 @@ pub fn idempotency_key(req: &Request) -> Result<Option<IdempotencyKey>, AppError
     }
 }
 
+/// The reservation id of the `:id` route parameter; a malformed one is `404`, as an unknown one.
+fn reservation_param(ctx: &Ctx) -> Result<ReservationId, AppError> {
+    ctx.param
+        .as_deref()
+        .and_then(ReservationId::parse)
+        .ok_or(AppError::ReservationNotFound)
+}
+
 /// The reservation named by the `:id` route parameter, if `user` takes part in it. Anything else
 /// (a malformed id, an unknown one, someone else's) is the same 404, so existence never leaks.
 pub async fn reservation_of(ctx: &Ctx, user: &UserId) -> Result<ReservationRow, AppError> {
-    let id = ctx
-        .param
-        .as_deref()
-        .and_then(ReservationId::parse)
-        .ok_or(AppError::ReservationNotFound)?;
+    let id = reservation_param(ctx)?;
     let db = ctx.db()?;
     db::reservations::find_for_participant(&db, id, user)
+        .await?
+        .ok_or(AppError::ReservationNotFound)
+}
+
+/// What joining the reservation of the `:id` route parameter needs, if `user` takes part in it;
+/// the same 404 as `reservation_of` otherwise.
+pub async fn joining(ctx: &Ctx, user: &UserId) -> Result<JoinRow, AppError> {
+    let id = reservation_param(ctx)?;
+    let db = ctx.db()?;
+    db::reservations::find_for_joining(&db, id, user)
         .await?
         .ok_or(AppError::ReservationNotFound)
 }

@@ -2,7 +2,9 @@
 //! participant (anyone else gets the 404 of an unknown reservation).
 
 use serde::Serialize;
-use worker::{Request, Response};
+use worker::Response;
+
+use crate::http::Request;
 
 use super::Ctx;
 use crate::db::outbox::{self, MailKind, MailStatus};

@@ -4,7 +4,9 @@
 //! reservation with its own room, tokens, mails and replays.
 
 use serde::Serialize;
-use worker::{console_warn, Request, Response};
+use worker::{console_warn, Response};
+
+use crate::http::Request;
 
 use super::views::ReservationView;
 use super::Ctx;
@@ -148,14 +150,14 @@ fn check_offer(
 }
 
 /// `POST /packs`: buys a pack for the signed-in player and books the listed sessions.
-pub async fn buy(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
+pub async fn buy(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let now = http::now();
     let who = http::identity(&req, &ctx.config, now)?;
     ctx.limit_writes(&who.user_id).await?;
     let daily = ctx.daily()?;
     let limits = ctx.limits()?;
     let key = super::idempotency_key(&req)?;
-    let body = http::read_json(&mut req).await?;
+    let body = http::read_json(&req).await?;
     let hash = fingerprint(&body);
     let db = ctx.db()?;
     if let Some(key) = &key {
@@ -309,13 +311,13 @@ async fn open_rooms(ctx: &Ctx, daily: &DailyConfig, sessions: &[String]) -> Resu
 }
 
 /// `POST /packs/:id/sessions`: books one more session of the signed-in player's pack.
-pub async fn book(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
+pub async fn book(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let now = http::now();
     let who = http::identity(&req, &ctx.config, now)?;
     ctx.limit_writes(&who.user_id).await?;
     let daily = ctx.daily()?;
     let limits = ctx.limits()?;
-    let slot = Reschedule::try_from(&http::read_json(&mut req).await?)?.slot;
+    let slot = Reschedule::try_from(&http::read_json(&req).await?)?.slot;
     let (pack, _) = pack_of(&ctx, &who).await?;
     if pack.player_id != who.user_id.as_str() {
         return Err(AppError::PackNotFound);
@@ -383,10 +385,10 @@ fn refuse_state(pack: &PackRow, now: Instant) -> Result<(), AppError> {
 
 /// `POST /packs/:id/cancel` (its player or its coach): cancels the pack and its sessions still
 /// ahead, and deletes their rooms. Cancelling again answers the cancelled pack.
-pub async fn cancel(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
+pub async fn cancel(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let now = http::now();
     let who = http::identity(&req, &ctx.config, now)?;
-    http::read_optional_object(&mut req).await?;
+    http::read_optional_object(&req).await?;
     ctx.limit_writes(&who.user_id).await?;
     let (pack, _) = pack_of(&ctx, &who).await?;
     let db = ctx.db()?;

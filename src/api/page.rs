@@ -2,7 +2,9 @@
 //! `GET /api/config`: what the page needs to know about this deployment.
 
 use serde::Serialize;
-use worker::{Headers, Request, Response};
+use worker::{Headers, Response};
+
+use crate::http::Request;
 
 use super::Ctx;
 use crate::error::AppError;
@@ -18,7 +20,11 @@ fn standin_origin(ctx: &Ctx) -> Option<&str> {
 }
 
 pub async fn index(req: Request, ctx: Ctx) -> Result<Response, AppError> {
-    let mut asset = ctx.env.assets("ASSETS")?.fetch_request(req).await?;
+    let mut asset = ctx
+        .env
+        .assets("ASSETS")?
+        .fetch_request(req.into_worker())
+        .await?;
     // A fetched response's headers are immutable: answer a copy with the security headers added.
     let headers = Headers::new();
     for (name, value) in asset.headers().entries() {

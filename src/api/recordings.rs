@@ -4,7 +4,9 @@
 //! minted at each click and never stored; past the retention it answers `410`.
 
 use serde::Serialize;
-use worker::{console_warn, Request, Response};
+use worker::{console_warn, Response};
+
+use crate::http::Request;
 
 use super::replay::{self, Archived};
 use super::Ctx;

@@ -5,7 +5,9 @@
 use std::ops::RangeInclusive;
 
 use http_range_header::{parse_range_header, RangeUnsatisfiableError};
-use worker::{console_warn, Env, Headers, Range, Request, Response};
+use worker::{console_warn, Env, Headers, Range, Response};
+
+use crate::http::Request;
 
 use crate::archive::BUCKET;
 use crate::error::AppError;
@@ -37,7 +39,7 @@ pub async fn serve(
         }
     }
     let range = match headers.get("Range")? {
-        Some(range) if if_range_holds(headers, object.etag)? => {
+        Some(range) if if_range_holds(&headers, object.etag)? => {
             requested_range(&range, object.size)?
         }
         _ => None,

@@ -1,7 +1,9 @@
 //! `POST /reservations` (book, with optional Idempotency-Key), `GET /reservations/:id`,
 //! `POST /reservations/:id/cancel` and `PATCH /reservations/:id` (reschedule).
 
-use worker::{console_warn, Request, Response};
+use worker::{console_warn, Response};
+
+use crate::http::Request;
 
 use super::views::ReservationView;
 use super::Ctx;
@@ -32,13 +34,13 @@ fn answer(outcome: Outcome) -> Result<Response, AppError> {
 }
 
 /// Books a slot of a coach's offer for the signed-in player, then opens its Daily room.
-pub async fn create(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
+pub async fn create(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let now = http::now();
     let player = http::identity(&req, &ctx.config, now)?;
     ctx.limit_writes(&player.user_id).await?;
     let daily = ctx.daily()?;
     let key = super::idempotency_key(&req)?;
-    let body = http::read_json(&mut req).await?;
+    let body = http::read_json(&req).await?;
     let db = ctx.db()?;
     let booking = Booking {
         db: &db,
@@ -64,11 +66,11 @@ pub async fn show(req: Request, ctx: Ctx) -> Result<Response, AppError> {
 
 /// Cancels a reservation (its coach or its player) and deletes its room. If Daily is down, the
 /// scheduled handler deletes the room later. Cancelling again answers the cancelled reservation.
-pub async fn cancel(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
+pub async fn cancel(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let now = http::now();
     let config = &ctx.config;
     let who = http::identity(&req, config, now)?;
-    http::read_optional_object(&mut req).await?;
+    http::read_optional_object(&req).await?;
     ctx.limit_writes(&who.user_id).await?;
     let row = super::reservation_of(&ctx, &who.user_id).await?;
     if row.status == ReservationStatus::Cancelled {
@@ -104,13 +106,13 @@ pub async fn cancel(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
 }
 
 /// Moves a reservation to a new slot of the same length, until it starts; the room follows.
-pub async fn reschedule(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
+pub async fn reschedule(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let now = http::now();
     let config = &ctx.config;
     let who = http::identity(&req, config, now)?;
     ctx.limit_writes(&who.user_id).await?;
     let daily = ctx.daily()?;
-    let change = Reschedule::try_from(&http::read_json(&mut req).await?)?;
+    let change = Reschedule::try_from(&http::read_json(&req).await?)?;
     let row = super::reservation_of(&ctx, &who.user_id).await?;
     let refuse_state = |row: &ReservationRow| {
         if row.status == ReservationStatus::Cancelled {

@@ -2,7 +2,9 @@
 //! first, each with the other participant, the offer, and when it can be joined.
 
 use serde::Serialize;
-use worker::{Request, Response};
+use worker::Response;
+
+use crate::http::Request;
 
 use super::Ctx;
 use crate::db::Db;
@@ -68,7 +70,7 @@ struct SessionList {
 }
 
 fn view(row: SessionRow, role: Role) -> SessionView {
-    let r = row.reservation;
+    let (r, listing) = (row.reservation, row.listing);
     let slot = r.slot();
     let window = JoinWindow::for_role(&slot, role);
     let call = CallView::of(&r.call(), &r.id);
@@ -78,27 +80,27 @@ fn view(row: SessionRow, role: Role) -> SessionView {
         role,
         status: r.status,
         announcement_id: r.announcement_id,
-        announcement_title: row.announcement_title,
+        announcement_title: listing.announcement_title,
         coach_id: r.coach_id,
         player_id: r.player_id,
         start_date: slot.start(),
         end_date: slot.end(),
         duration_minutes: slot.minutes(),
         counterpart: Counterpart {
-            id: row.counterpart_id,
-            name: row.counterpart_name,
+            id: listing.counterpart_id,
+            name: listing.counterpart_name,
         },
         daily_room_url: r.daily_room_url,
-        discord_channel_url: safe_discord_url(row.discord_channel_url),
+        discord_channel_url: safe_discord_url(listing.discord_channel_url),
         video_status: r.video_status,
         rescheduled_at: r.rescheduled_at,
         opens_at: window.opens_at,
         closes_at: window.closes_at,
-        pack_session: row
+        pack_session: listing
             .pack_index
-            .zip(row.pack_size)
+            .zip(listing.pack_size)
             .map(|(index, of)| PackSession { index, of }),
-        pack_id: row.pack_id,
+        pack_id: listing.pack_id,
     }
 }
 

@@ -3,14 +3,17 @@
 //! the room exists; tokens are never stored.
 
 use serde::Serialize;
-use worker::{Request, Response};
+use worker::Response;
+
+use crate::http::Request;
 
 use super::Ctx;
 use crate::config::DailyConfig;
 use crate::daily::api::{DailyError, Room};
 use crate::daily::client::DailyClient;
 use crate::daily::token::{self, MeetingTokenClaims, Participant};
-use crate::db::reservations::ReservationRow;
+use crate::db::reservations::JoinRow;
+use crate::domain::ids::UserId;
 use crate::domain::reservation::ReservationStatus;
 use crate::domain::time::Instant;
 use crate::domain::window::{Closed, JoinWindow, Role};
@@ -43,8 +46,13 @@ fn video_error(e: DailyError) -> AppError {
 }
 
 /// The reservation's room as recorded; if there is none yet (Daily failed at booking), or it
-/// must still move after a reschedule, it is made now.
-async fn room_of(ctx: &Ctx, daily: &DailyConfig, row: &ReservationRow) -> Result<Room, AppError> {
+/// must still move after a reschedule, it is made now, from the whole reservation.
+async fn room_of(
+    ctx: &Ctx,
+    daily: &DailyConfig,
+    row: &JoinRow,
+    user: &UserId,
+) -> Result<Room, AppError> {
     match (&row.daily_room_name, &row.daily_room_url, row.video_status) {
         (Some(name), Some(url), VideoStatus::Ready) => Ok(Room {
             name: name.clone(),
@@ -52,8 +60,9 @@ async fn room_of(ctx: &Ctx, daily: &DailyConfig, row: &ReservationRow) -> Result
             config: Default::default(),
         }),
         _ => {
+            let whole = super::reservation_of(ctx, user).await?;
             let db = ctx.db()?;
-            rooms::heal(&db, daily, row).await?.map_err(video_error)
+            rooms::heal(&db, daily, &whole).await?.map_err(video_error)
         }
     }
 }
@@ -63,7 +72,7 @@ pub async fn daily_token(req: Request, ctx: Ctx) -> Result<Response, AppError> {
     let config = &ctx.config;
     let who = http::identity(&req, config, now)?;
     let daily = ctx.daily()?;
-    let row = super::reservation_of(&ctx, &who.user_id).await?;
+    let row = super::joining(&ctx, &who.user_id).await?;
     let role = row
         .role_of(&who.user_id)
         .ok_or(AppError::ReservationNotFound)?;
@@ -77,7 +86,7 @@ pub async fn daily_token(req: Request, ctx: Ctx) -> Result<Response, AppError> {
         Closed::Ended { .. } => AppError::SessionEnded,
     })?;
 
-    let room = room_of(&ctx, daily, &row).await?;
+    let room = room_of(&ctx, daily, &row, &who.user_id).await?;
     let domain_id = DailyClient::new(daily)
         .domain_id()
         .await

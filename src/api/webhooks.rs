@@ -3,7 +3,9 @@
 //! webhook after 3 failures; only a bad signature (401) and our own missing secret (503) fail.
 
 use serde::Serialize;
-use worker::{console_error, console_log, console_warn, Request, Response};
+use worker::{console_error, console_log, console_warn, Response};
+
+use crate::http::Request;
 
 use super::Ctx;
 use crate::db::meetings;
@@ -24,8 +26,8 @@ fn received(outcome: &'static str) -> Result<Response, AppError> {
     http::json(200, &Received { outcome })
 }
 
-pub async fn daily(mut req: Request, ctx: Ctx) -> Result<Response, AppError> {
-    let body = http::read_body(&mut req, MAX_WEBHOOK_BYTES)
+pub async fn daily(req: Request, ctx: Ctx) -> Result<Response, AppError> {
+    let body = http::read_body(&req, MAX_WEBHOOK_BYTES)
         .await?
         .unwrap_or_default();
     if webhook::is_ping(&body) {

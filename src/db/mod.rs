@@ -65,33 +65,63 @@ pub fn take_round_trips() -> u32 {
     ROUND_TRIPS.with(|n| n.replace(0))
 }
 
-/// Reads rows (one object, or an array of them) from JavaScript in one crossing.
-fn from_js<T: DeserializeOwned>(rows: &JsValue) -> worker::Result<T> {
-    let text = String::from(JSON::stringify(rows)?);
-    serde_json::from_str(&text).map_err(|e| worker::Error::RustError(format!("D1 rows: {e}")))
+/// Rows (one object, or an array of them) as JSON text, read from JavaScript in one crossing.
+fn json_of(rows: &JsValue) -> worker::Result<String> {
+    Ok(String::from(JSON::stringify(rows)?))
+}
+
+/// Reads rows from their JSON text. The generic half of `first` and `all`: kept out of their
+/// `async` halves, which are then compiled once rather than once per row type.
+fn parse<T: DeserializeOwned>(text: &str) -> worker::Result<T> {
+    serde_json::from_str(text).map_err(|e| worker::Error::RustError(format!("D1 rows: {e}")))
 }
 
 /// The first row of a query, if any.
 pub async fn first<T: DeserializeOwned>(
     statement: D1PreparedStatement,
 ) -> worker::Result<Option<T>> {
+    first_json(statement)
+        .await?
+        .map(|text| parse(&text))
+        .transpose()
+}
+
+async fn first_json(statement: D1PreparedStatement) -> worker::Result<Option<String>> {
     count_round_trip();
     let row = JsFuture::from(statement.inner().first(None)?).await?;
     if row.is_null() || row.is_undefined() {
         return Ok(None);
     }
-    from_js(&row).map(Some)
+    json_of(&row).map(Some)
 }
 
 /// Every row of a query.
 pub async fn all<T: DeserializeOwned>(statement: D1PreparedStatement) -> worker::Result<Vec<T>> {
+    all_json(statement)
+        .await?
+        .map_or(Ok(Vec::new()), |text| parse(&text))
+}
+
+/// Every row of a query, read as two types that each take their own columns from it.
+pub async fn all_twice<A: DeserializeOwned, B: DeserializeOwned>(
+    statement: D1PreparedStatement,
+) -> worker::Result<Vec<(A, B)>> {
+    let Some(text) = all_json(statement).await? else {
+        return Ok(Vec::new());
+    };
+    let a: Vec<A> = parse(&text)?;
+    let b: Vec<B> = parse(&text)?;
+    Ok(a.into_iter().zip(b).collect())
+}
+
+async fn all_json(statement: D1PreparedStatement) -> worker::Result<Option<String>> {
     count_round_trip();
     let result = JsFuture::from(statement.inner().all()?).await?;
     let rows = Reflect::get(&result, &JsValue::from_str("results"))?;
     if rows.is_null() || rows.is_undefined() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
-    from_js(&rows)
+    json_of(&rows).map(Some)
 }
 
 /// Runs a statement; returns how many rows it changed.

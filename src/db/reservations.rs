@@ -79,13 +79,45 @@ impl ReservationRow {
 
     /// The role of a user in this reservation, if they take part in it.
     pub fn role_of(&self, user: &UserId) -> Option<Role> {
-        if self.coach_user_id == user.as_str() {
-            Some(Role::Coach)
-        } else if self.player_id == user.as_str() {
-            Some(Role::Player)
-        } else {
-            None
-        }
+        role_in(&self.coach_user_id, &self.player_id, user)
+    }
+}
+
+fn role_in(coach_user_id: &str, player_id: &str, user: &UserId) -> Option<Role> {
+    if coach_user_id == user.as_str() {
+        Some(Role::Coach)
+    } else if player_id == user.as_str() {
+        Some(Role::Player)
+    } else {
+        None
+    }
+}
+
+/// What joining a reservation needs to know: who takes part, when, and its room. The token
+/// path reads only this (no offer, no locale, none of Daily's reports), which keeps its one
+/// query to primary-key lookups.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JoinRow {
+    coach_user_id: String,
+    player_id: String,
+    #[serde(with = "ts_seconds")]
+    start_at: Instant,
+    #[serde(with = "ts_seconds")]
+    end_at: Instant,
+    pub status: ReservationStatus,
+    pub daily_room_name: Option<String>,
+    pub daily_room_url: Option<String>,
+    pub video_status: VideoStatus,
+}
+
+impl JoinRow {
+    pub fn slot(&self) -> Slot {
+        Slot::from_stored(self.start_at, self.end_at)
+    }
+
+    /// The role of a user in this reservation, if they take part in it.
+    pub fn role_of(&self, user: &UserId) -> Option<Role> {
+        role_in(&self.coach_user_id, &self.player_id, user)
     }
 }
 
@@ -252,6 +284,24 @@ pub async fn find_for_participant(
     Ok(super::first::<ReservationRow>(sql!(
         db,
         &format!("{SELECT_RESERVATION} WHERE r.id = ?1 AND (r.player_id = ?2 OR c.user_id = ?2)"),
+        id.to_string(),
+        user.as_str()
+    )?)
+    .await?)
+}
+
+/// What joining a reservation needs, if `user` takes part in it; `None` for anyone else.
+pub async fn find_for_joining(
+    db: &Db,
+    id: ReservationId,
+    user: &UserId,
+) -> Result<Option<JoinRow>, AppError> {
+    Ok(super::first::<JoinRow>(sql!(
+        db,
+        "SELECT c.user_id AS coach_user_id, r.player_id, r.start_at, r.end_at, r.status,
+                r.daily_room_name, r.daily_room_url, r.video_status
+         FROM reservations r JOIN coaches c ON c.id = r.coach_id
+         WHERE r.id = ?1 AND (r.player_id = ?2 OR c.user_id = ?2)",
         id.to_string(),
         user.as_str()
     )?)
@@ -511,10 +561,16 @@ pub async fn due_deletions(
 }
 
 /// One line of a session list: the reservation, its offer and the other participant.
-#[derive(Debug, Clone, Deserialize)]
 pub struct SessionRow {
-    #[serde(flatten)]
     pub reservation: ReservationRow,
+    pub listing: Listing,
+}
+
+/// What a session list adds to each reservation. Read from the same rows as the reservation
+/// (each type takes its own columns), rather than through `#[serde(flatten)]`, which would
+/// buffer every row before reading it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Listing {
     pub announcement_title: String,
     pub discord_channel_url: Option<String>,
     pub counterpart_id: String,
@@ -568,7 +624,7 @@ pub async fn list_for(
     let (phase, key, id) = page.cursor.as_ref().map_or((-1, 0, ""), |c| {
         (i64::from(c.after.phase), c.after.key, c.after.id.as_str())
     });
-    Ok(super::all::<SessionRow>(sql!(
+    let rows = super::all_twice::<ReservationRow, Listing>(sql!(
         db,
         &sql,
         user.as_str(),
@@ -578,5 +634,12 @@ pub async fn list_for(
         id,
         page.limit + 1
     )?)
-    .await?)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(reservation, listing)| SessionRow {
+            reservation,
+            listing,
+        })
+        .collect())
 }

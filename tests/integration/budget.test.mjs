@@ -58,10 +58,15 @@ describe('request budgets', () => {
     assert.deepEqual(await standin.calls(), []);
   });
 
-  test('no instrumentation header unless INSTRUMENT is "true"', async () => {
+  test('the count is on the answers that reached D1, and only when INSTRUMENT is "true"', async () => {
+    assert.equal((await worker.request('/healthz')).headers.get('x-d1-round-trips'), null);
+    const offers = await worker.request('/api/coaches/coach_demo/announcements');
+    assert.equal(offers.status, 200);
+    assert.equal(offers.headers.get('x-d1-round-trips'), '1');
     const plain = await startWorker({ standin });
     try {
-      const res = await plain.request('/healthz');
+      const res = await plain.request('/api/coaches/coach_demo/announcements');
+      assert.equal(res.status, 200);
       assert.equal(res.headers.get('x-d1-round-trips'), null);
     } finally {
       await plain.stop();
