@@ -28,6 +28,9 @@ const metrics = [
   ['fixed_p90', 'token p90 ms at fixed rate', 'lower'],
   ['fixed_p99', 'token p99 ms at fixed rate', 'lower'],
   ['token_non2xx', 'token non-2xx', 'lower'],
+  ['sessions_rps', 'session list (50) req/s', 'higher'],
+  ['sessions_cpu_ms', 'session list server CPU ms/req', 'lower'],
+  ['sessions_non2xx', 'session list non-2xx', 'lower'],
 ];
 const stacks = [...new Set(rows.map((r) => r[0]))];
 for (const stack of stacks) {

@@ -83,6 +83,16 @@ measure() { # stack worker run
   for p in 50 90 99; do record "$stack" "$who" "$run" "token_p$p" "$(pct "$tag-token.txt" $p)"; done
   record "$stack" "$who" "$run" token_non2xx "$(non2xx "$tag-token.txt")"
   if [ "$who" = ours ]; then
+    # The session list of a player with 50 sessions: the page's first request (the peer has none).
+    export SESSIONS_FILE=$OUT/sessions-ours.txt
+    local listed
+    listed=$(curl -s -H "Authorization: Bearer $(cat "$SESSIONS_FILE")" "$BASE/api/player/sessions" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).sessions.length))')
+    [ "$listed" = 50 ] || die "the session list holds $listed sessions, not 50"
+    wrk_run "$WARMUP" /dev/null -s bench/sessions.lua "$BASE"
+    cpu=$(wrk_cpu "$DURATION" "$tag-sessions.txt" -s bench/sessions.lua "$BASE")
+    record "$stack" ours "$run" sessions_cpu_ms "$cpu"
+    record "$stack" ours "$run" sessions_rps "$(rps "$tag-sessions.txt")"
+    record "$stack" ours "$run" sessions_non2xx "$(non2xx "$tag-sessions.txt")"
     record "$stack" ours "$run" token_daily_requests "$(curl -s "$STANDIN/__control/calls" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).calls.length))')"
   fi
 
