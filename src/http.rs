@@ -5,15 +5,14 @@ use std::future::Future;
 
 use futures_util::StreamExt;
 
-use chrono::Utc;
 use serde::Serialize;
 use worker::worker_sys::web_sys;
-use worker::{console_error, ByteStream, Headers, Response, Url};
+use worker::{console_error, ByteStream, Headers, Response, ResponseBody, Url};
 
 use crate::auth::{self, AuthError, Identity};
 use crate::config::Config;
 use crate::domain::input::InputError;
-use crate::domain::time::{whole_second, Instant};
+use crate::domain::time::{from_unix, Instant};
 use crate::error::AppError;
 
 /// Largest request body the API reads.
@@ -101,9 +100,11 @@ impl From<worker::Error> for AppError {
     }
 }
 
-/// The current time, to the second.
+/// The current time, cut to the whole second (the clock has milliseconds; the API does not),
+/// from the runtime's clock: `Date.now()`, one call, where chrono's `Utc::now()` makes a `Date`
+/// object and asks it.
 pub fn now() -> Instant {
-    whole_second(Utc::now())
+    from_unix((worker::js_sys::Date::now() / 1000.0).floor() as i64)
 }
 
 /// A JSON response. API answers are personal, so no cache may keep them.
@@ -114,7 +115,9 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, AppError> 
 
 /// A JSON response from its text, sent as is, never cached.
 pub fn json_text(status: u16, body: String) -> worker::Result<Response> {
-    let mut response = Response::from_bytes(body.into_bytes())?.with_status(status);
+    // `from_body`, not `from_bytes`, which would first set an `application/octet-stream` type.
+    let mut response =
+        Response::from_body(ResponseBody::Body(body.into_bytes()))?.with_status(status);
     let headers = response.headers_mut();
     headers.set("Content-Type", "application/json")?;
     headers.set("Cache-Control", "no-store")?;

@@ -12,11 +12,6 @@ pub fn from_unix(seconds: i64) -> Instant {
     DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }
 
-/// An instant cut to the whole second (the clock has milliseconds; the API does not).
-pub fn whole_second(at: Instant) -> Instant {
-    from_unix(at.timestamp())
-}
-
 /// Formats an instant the one way the API writes it: `2026-11-24T18:00:00Z`. (chrono's own
 /// `Serialize` writes the same text for whole seconds.)
 pub fn format(at: Instant) -> String {
@@ -191,12 +186,6 @@ mod tests {
         ] {
             assert_eq!(parse_rfc3339(leap), Err(DateError::NotRfc3339), "{leap}");
         }
-    }
-
-    #[test]
-    fn the_clock_is_cut_to_whole_seconds() {
-        let at = DateTime::from_timestamp(1_795_543_200, 999_000_000).unwrap();
-        assert_eq!(format(whole_second(at)), "2026-11-24T18:00:00Z");
     }
 
     #[test]
