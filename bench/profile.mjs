@@ -48,7 +48,11 @@ await mf.ready;
 
 // workerd lists one inspector target per Worker; ours is named after it.
 const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json();
-const target = targets.find((t) => t.title?.includes(name) || t.id?.includes(name));
+// PROFILE_ISOLATE names another isolate to profile, e.g. the Static Assets router in front of the
+// Worker (its inspector target's title, as /json/list shows it).
+const wanted = process.env.PROFILE_ISOLATE ?? name;
+const target = targets.find((t) => t.title?.includes(wanted) || t.id?.includes(wanted));
+if (!target) console.error(`inspector targets: ${targets.map((t) => t.title).join(', ')}`);
 if (!target) throw new Error(`no inspector target for the Worker: ${JSON.stringify(targets)}`);
 const ws = new WebSocket(target.webSocketDebuggerUrl ?? `ws://127.0.0.1:${inspectorPort}/${target.id}`);
 await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
