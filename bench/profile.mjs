@@ -141,6 +141,20 @@ console.log('\nglue shim (with the runtime work under it)\tshare of busy\tµs pe
 for (const [name, t] of [...shims].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
   console.log(`${name}\t${((100 * t) / busy).toFixed(1)} %\t${us(t).toFixed(2)}\t${body(name)}`);
 }
+// The longest stalls: garbage collection without a break, and gaps between two samples while
+// the isolate was busy (its thread did not run at all: waiting for a core, or blocked).
+{
+  let gcRun = 0, gcLongest = 0, gapLongest = 0;
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id).callFrame.functionName;
+    const dt = profile.timeDeltas[i] ?? 0;
+    if (f === '(garbage collector)') gcLongest = Math.max(gcLongest, (gcRun += dt));
+    else gcRun = 0;
+    if (f !== '(idle)') gapLongest = Math.max(gapLongest, dt);
+  });
+  console.log(`\nlongest garbage collection: ${(gcLongest / 1000).toFixed(1)} ms; longest gap between samples while busy: ${(gapLongest / 1000).toFixed(1)} ms`);
+}
+
 // Where the time goes, function by function (wasm functions have their names in a build made
 // with `worker-build --no-opt` and `wasm-opt -g`).
 const fns = new Map();
