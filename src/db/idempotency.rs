@@ -1,4 +1,4 @@
-//! Idempotency-Key records of `POST /reservations`, scoped to the caller.
+//! Idempotency-Key records of `POST /reservations` and `POST /packs`, scoped to the caller.
 
 use serde::Deserialize;
 use worker::D1PreparedStatement;
@@ -29,6 +29,20 @@ pub fn claim(
         reservation.to_string(),
         now.timestamp()
     )?)
+}
+
+/// The condition an insert adds so that it takes effect only for the request holding the key:
+/// the key (parameter `key`) of the user (`user`) must have been claimed for this very row
+/// (`row`), in the same batch. Without a key, the key's parameter must be NULL.
+pub fn held_by_this_request(keyed: bool, row: &str, user: &str, key: &str) -> String {
+    if keyed {
+        format!(
+            "AND EXISTS (SELECT 1 FROM idempotency_keys k
+                         WHERE k.user_id = {user} AND k.key = {key} AND k.reservation_id = {row})"
+        )
+    } else {
+        format!("AND {key} IS NULL")
+    }
 }
 
 /// What a key holds: the request it was first used for, and its answer once there is one.

@@ -97,13 +97,7 @@ fn insert_pack(
     now: Instant,
     key: Option<(&IdempotencyKey, &str)>,
 ) -> Result<D1PreparedStatement, AppError> {
-    let claimed = match key {
-        Some(_) => {
-            "AND EXISTS (SELECT 1 FROM idempotency_keys k
-                         WHERE k.user_id = ?4 AND k.key = ?7 AND k.reservation_id = ?1)"
-        }
-        None => "AND ?7 IS NULL",
-    };
+    let claimed = idempotency::held_by_this_request(key.is_some(), "?1", "?4", "?7");
     Ok(sql!(
         db,
         &format!(

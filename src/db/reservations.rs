@@ -191,13 +191,8 @@ pub fn guarded_insert(
     key: Option<&str>,
     pack: Option<&str>,
 ) -> Result<D1PreparedStatement, AppError> {
-    let claimed_by_this_request = match key {
-        Some(_) => {
-            "AND EXISTS (SELECT 1 FROM idempotency_keys k
-                         WHERE k.user_id = ?4 AND k.key = ?8 AND k.reservation_id = ?1)"
-        }
-        None => "AND ?8 IS NULL",
-    };
+    let claimed_by_this_request =
+        idempotency::held_by_this_request(key.is_some(), "?1", "?4", "?8");
     let offer_kind = match pack {
         None => "AND ?10 IS NULL AND a.pack_size IS NULL",
         Some(_) => {
