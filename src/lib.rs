@@ -27,8 +27,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use worker::{
-    console_error, event, Context, Env, Method, Request, Response, Result, ScheduleContext,
-    ScheduledEvent,
+    console_error, event, Context, Env, Method, Response, Result, ScheduleContext, ScheduledEvent,
 };
 
 use api::Ctx;
@@ -223,12 +222,16 @@ fn options(path_error: AppError) -> Result<Response> {
 /// `POST /dev/jobs`).
 #[cfg_attr(feature = "jobs", event(fetch))]
 #[cfg_attr(not(feature = "jobs"), allow(dead_code))]
-async fn jobs_fetch(req: Request, env: Env, _runtime: Context) -> Result<Response> {
+async fn jobs_fetch(req: http::Request, env: Env, _runtime: Context) -> Result<Response> {
     let config = config(&env);
     let now = http::now();
     let path = req.path();
-    let outcome = match (req.method(), path.split('/').collect::<Vec<_>>().as_slice()) {
-        (Method::Post, ["", "deliver", id]) => match db::database(&env) {
+    let method = req.method();
+    let outcome = match (
+        method.as_str(),
+        path.split('/').collect::<Vec<_>>().as_slice(),
+    ) {
+        ("POST", ["", "deliver", id]) => match db::database(&env) {
             Ok(db) => mail::deliver_or_skip(&db, &config, now, Some(id))
                 .await
                 .map(|r| {
@@ -239,7 +242,7 @@ async fn jobs_fetch(req: Request, env: Env, _runtime: Context) -> Result<Respons
                 }),
             Err(e) => Err(e),
         },
-        (Method::Post, ["", "run"]) => jobs::run(&env, &config, now).await.map(|_| "done".into()),
+        ("POST", ["", "run"]) => jobs::run(&env, &config, now).await.map(|_| "done".into()),
         _ => return Response::error("not found", 404),
     };
     match outcome {
